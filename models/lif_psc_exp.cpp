@@ -1,0 +1,151 @@
+#include "models/lif_psc_exp.hpp"
+
+#include <cmath>
+
+#include "models/detail/crossing.hpp"
+#include "models/propagator.hpp"
+
+namespace apical {
+
+LifPscExp::Params LifPscExp::parse(const ConfigNode& c) {
+  Params p;
+  p.C_m = c.number("C_m", p.C_m, Check::positive("pF"));
+  p.tau_m = c.number("tau_m", p.tau_m, Check::positive("ms"));
+  p.tau_syn_ex = c.number("tau_syn_ex", p.tau_syn_ex, Check::positive("ms"));
+  p.tau_syn_in = c.number("tau_syn_in", p.tau_syn_in, Check::positive("ms"));
+  p.t_ref = c.number("t_ref", p.t_ref, Check::non_negative("ms"));
+  p.E_L = c.number("E_L", p.E_L, Check::finite("mV"));
+  p.V_reset = c.number("V_reset", p.V_reset, Check::finite("mV"));
+  p.V_th = c.number("V_th", p.V_th, Check::finite("mV"));
+  p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
+  if (!(p.V_reset < p.V_th)) c.fail(c.has("V_reset") ? "V_reset" : "V_th", "V_reset must be below V_th");
+  return p;
+}
+
+namespace {
+
+// The trajectory from a given state under constant input, as u = V - E_L.
+struct Trajectory {
+  double tau_m, u0, u_inf, a_ex, a_in, k_ex, k_in;
+
+  Trajectory(const LifPscExp::State& s, const LifPscExp::Params& p, double I_ext)
+      : tau_m(p.tau_m),
+        u0(s.V_m - p.E_L),
+        u_inf((p.I_e + I_ext) * p.tau_m / p.C_m),
+        a_ex(s.I_ex / p.C_m),
+        a_in(s.I_in / p.C_m),
+        k_ex(rate_difference(p.tau_syn_ex, p.tau_m)),
+        k_in(rate_difference(p.tau_syn_in, p.tau_m)) {}
+
+  double u(double t) const {
+    double em = std::exp(-t / tau_m);
+    return u0 * em - u_inf * std::expm1(-t / tau_m) +
+           em * (a_ex * decay_integral(k_ex, t) + a_in * decay_integral(k_in, t));
+  }
+  // u'(t) = exp(-t/tau_m) g(t); g' = -(a_ex/tau_ex) e^{-k_ex t} - (a_in/tau_in) e^{-k_in t}
+  // has at most one zero, so g has at most one zero on each side of it.
+  double g(double t) const {
+    return -(u0 - u_inf) / tau_m + a_ex * (std::exp(-k_ex * t) - decay_integral(k_ex, t) / tau_m) +
+           a_in * (std::exp(-k_in * t) - decay_integral(k_in, t) / tau_m);
+  }
+  double du(double t) const { return std::exp(-t / tau_m) * g(t); }
+};
+
+// The zero of g on [a, b], where g is monotone and changes sign.
+double zero_of_monotone(const Trajectory& tr, double a, double b) {
+  double ga = tr.g(a);
+  for (int it = 0; it < 200 && b - a > 1e-15 * (1.0 + b); ++it) {
+    double m = 0.5 * (a + b);
+    double gm = tr.g(m);
+    if ((gm > 0.0) == (ga > 0.0)) { a = m; ga = gm; } else { b = m; }
+  }
+  return 0.5 * (a + b);
+}
+
+// The general case: split [0, dt] where g' vanishes, find the zeros of g (the critical points of
+// V) on each monotone piece, and walk the pieces on which V is monotone until one ends at or above
+// threshold.
+double find_crossing_general(const Trajectory& tr, double theta, double dt, const LifPscExp::Params& p) {
+  double pieces[3] = {0.0, dt, dt};
+  int n_pieces = 1;
+  double r = -(tr.a_in / p.tau_syn_in) / (tr.a_ex / p.tau_syn_ex);
+  double dk = 1.0 / p.tau_syn_in - 1.0 / p.tau_syn_ex;
+  if (tr.a_ex != 0.0 && r > 0.0 && dk != 0.0) {
+    double tg = std::log(r) / dk;
+    if (tg > 0.0 && tg < dt) { pieces[1] = tg; pieces[2] = dt; n_pieces = 2; }
+  }
+  double points[4] = {0.0, 0.0, 0.0, 0.0};
+  int n_points = 1;
+  for (int i = 0; i < n_pieces; ++i) {
+    double a = pieces[i], b = pieces[i + 1];
+    double ga = tr.g(a), gb = tr.g(b);
+    if ((ga > 0.0 && gb < 0.0) || (ga < 0.0 && gb > 0.0)) points[n_points++] = zero_of_monotone(tr, a, b);
+  }
+  points[n_points++] = dt;
+  for (int i = 1; i < n_points; ++i) {
+    if (tr.u(points[i]) >= theta) {
+      auto f = [&](double t) { return tr.u(t) - theta; };
+      auto df = [&](double t) { return tr.du(t); };
+      return detail::locate_increasing_root(f, df, points[i - 1], points[i]);
+    }
+  }
+  return -1.0;
+}
+
+}  // namespace
+
+LifPscExp::Propagator LifPscExp::propagator(const Params& p, double dt) {
+  Propagator P;
+  P.dt = dt;
+  P.e_m = std::exp(-dt / p.tau_m);
+  P.one_minus_e_m = -std::expm1(-dt / p.tau_m);
+  P.e_ex = std::exp(-dt / p.tau_syn_ex);
+  P.e_in = std::exp(-dt / p.tau_syn_in);
+  double k_ex = rate_difference(p.tau_syn_ex, p.tau_m), k_in = rate_difference(p.tau_syn_in, p.tau_m);
+  P.phi_ex = decay_integral(k_ex, dt);
+  P.phi_in = decay_integral(k_in, dt);
+  P.ek_ex = std::exp(-k_ex * dt);
+  P.ek_in = std::exp(-k_in * dt);
+  return P;
+}
+
+void LifPscExp::propagate(State& s, const Params& p, double I_ext, const Propagator& P) {
+  double u0 = s.V_m - p.E_L;
+  double u_inf = (p.I_e + I_ext) * p.tau_m / p.C_m;
+  // The same expression, term for term, as u_end in find_crossing, so that "no crossing" there
+  // means V < V_th here.
+  s.V_m = p.E_L + (u0 * P.e_m + u_inf * P.one_minus_e_m +
+                   P.e_m * ((s.I_ex / p.C_m) * P.phi_ex + (s.I_in / p.C_m) * P.phi_in));
+  s.I_ex *= P.e_ex;
+  s.I_in *= P.e_in;
+}
+
+double LifPscExp::find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P) {
+  Trajectory tr(s, p, I_ext);
+  const double theta = p.V_th - p.E_L;
+  const double dt = P.dt;
+  const double u_end = tr.u0 * P.e_m + tr.u_inf * P.one_minus_e_m + P.e_m * (tr.a_ex * P.phi_ex + tr.a_in * P.phi_in);
+
+  // Fast path, no transcendental function: g' = -(a_ex/tau_ex) e^{-k_ex t} - (a_in/tau_in) e^{-k_in t}
+  // has at most one zero, so if it has the same sign at both ends g is monotone on [0, dt];
+  // if g then does not go from positive to negative, V has no interior maximum, and V(dt)
+  // decides.
+  const double c_ex = tr.a_ex / p.tau_syn_ex, c_in = tr.a_in / p.tau_syn_in;
+  const double dg0 = -(c_ex + c_in), dg1 = -(c_ex * P.ek_ex + c_in * P.ek_in);
+  if ((dg0 >= 0.0) == (dg1 >= 0.0)) {
+    const double g0 = -(tr.u0 - tr.u_inf) / p.tau_m + tr.a_ex + tr.a_in;
+    const double g1 = -(tr.u0 - tr.u_inf) / p.tau_m + tr.a_ex * (P.ek_ex - P.phi_ex / p.tau_m) +
+                      tr.a_in * (P.ek_in - P.phi_in / p.tau_m);
+    if (!(g0 > 0.0 && g1 < 0.0)) {
+      if (u_end < theta) return -1.0;
+      if (g0 >= 0.0 && g1 >= 0.0) {  // increasing all the way: one crossing in (0, dt]
+        auto f = [&](double t) { return tr.u(t) - theta; };
+        auto df = [&](double t) { return tr.du(t); };
+        return detail::locate_increasing_root(f, df, 0.0, dt);
+      }
+    }
+  }
+  return find_crossing_general(tr, theta, dt, p);
+}
+
+}  // namespace apical

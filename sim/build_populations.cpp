@@ -1,0 +1,125 @@
+// The model registry: an explicit list from config names to population types (STYLE.md:
+// registration by a plain table, no macros, no constructor side effects).
+#include <memory>
+
+#include "core/rng.hpp"
+#include "models/lif_discrete.hpp"
+#include "models/lif_psc_delta.hpp"
+#include "models/lif_psc_exp.hpp"
+#include "sim/clock_population.hpp"
+#include "sim/detail/build.hpp"
+#include "sim/detail/distribution.hpp"
+#include "sim/event_population.hpp"
+#include "sim/generators.hpp"
+#include "sim/input_files.hpp"
+
+namespace apical::detail {
+
+const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
+                                                 "li_readout", "poisson_generator", "spike_generator"};
+  return names;
+}
+
+namespace {
+
+// Initial state per neuron: the model's default, with the values given in `initial = {...}`
+// (constants or distributions, drawn from the initial_state stream of each neuron).
+template <class M>
+std::vector<typename M::State> initial_states(const PopulationContext& ctx, const typename M::Params& p) {
+  std::vector<typename M::State> init(ctx.size, M::initial(p));
+  if (!ctx.table.has("initial")) return init;
+  ConfigNode ini = ctx.table.table("initial");
+  std::vector<std::pair<int, Distribution>> given;
+  for (const auto& key : ini.keys()) {
+    int k = -1;
+    for (std::size_t i = 0; i < M::observables.size(); ++i)
+      if (key == M::observables[i]) k = static_cast<int>(i);
+    if (k < 0) {
+      std::vector<std::string> obs(M::observables.begin(), M::observables.end());
+      std::string hint = nearest(key, obs);
+      ini.fail(key, std::string("is not a state variable of ") + M::name +
+                        (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+    given.emplace_back(k, Distribution::parse(ini, key, Check::finite()));
+  }
+  for (std::size_t n = 0; n < ctx.size; ++n) {
+    RandomStream rng(ctx.seed, StreamKind::initial_state, ctx.index, static_cast<std::uint32_t>(n));
+    for (auto& [k, d] : given) M::set_observable(init[n], k, d.draw(rng));
+  }
+  return init;
+}
+
+template <class M>
+std::unique_ptr<Population> make_exact(const PopulationContext& ctx, const ConfigNode& params) {
+  auto p = M::parse(params);
+  params.finish();
+  return std::make_unique<EventPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+}
+
+template <class M>
+std::unique_ptr<Population> make_clock(const PopulationContext& ctx, const ConfigNode& params) {
+  auto p = M::parse(params, ctx.grid);
+  params.finish();
+  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+}
+
+std::unique_ptr<Population> make_poisson(const PopulationContext& ctx, const ConfigNode& params) {
+  std::vector<double> times{0.0}, rates;
+  if (params.has("rate")) {
+    rates.push_back(params.number("rate", Check::non_negative("Hz")));
+  } else if (params.has("rates")) {
+    times = params.numbers("times", Check::non_negative("ms"));
+    rates = params.numbers("rates", Check::non_negative("Hz"));
+    if (times.size() != rates.size()) params.fail("rates", "must have as many values as times");
+    if (times.empty() || times[0] != 0.0) params.fail("times", "must start at 0");
+    for (std::size_t i = 1; i < times.size(); ++i)
+      if (!(times[i] > times[i - 1])) params.fail("times", "must be strictly increasing");
+  } else {
+    params.fail_table("needs 'rate' (Hz) or 'times' and 'rates'");
+  }
+  params.finish();
+  return std::make_unique<PoissonGenerator>(ctx.name, ctx.size, ctx.grid, times, rates, ctx.seed, ctx.index);
+}
+
+std::unique_ptr<Population> make_spike_generator(const PopulationContext& ctx, const ConfigNode& params) {
+  std::vector<std::uint64_t> ids;
+  std::vector<double> times;
+  if (params.has("file")) {
+    auto list = read_spike_file(params.string("file"), params.string("population", ""));
+    ids = std::move(list.node_ids);
+    times = std::move(list.times_ms);
+  } else {
+    for (auto v : params.integers("node_ids")) {
+      if (v < 0) params.fail("node_ids", "node ids must be >= 0");
+      ids.push_back(static_cast<std::uint64_t>(v));
+    }
+    times = params.numbers("times", Check::non_negative("ms"));
+    if (ids.size() != times.size()) params.fail("times", "must have as many values as node_ids");
+  }
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    if (ids[k] >= ctx.size)
+      params.fail(params.has("file") ? "file" : "node_ids",
+                  "node id " + std::to_string(ids[k]) + " is out of range for a population of size " +
+                      std::to_string(ctx.size));
+    if (!(times[k] >= 0.0) || !std::isfinite(times[k]))
+      params.fail(params.has("file") ? "file" : "times", "spike times must be finite and >= 0 ms");
+  }
+  params.finish();
+  return std::make_unique<SpikeGenerator>(ctx.name, ctx.size, ctx.grid, ids, times);
+}
+
+}  // namespace
+
+std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
+                                            const ConfigNode& params) {
+  if (model == "lif_psc_exp") return make_exact<LifPscExp>(ctx, params);
+  if (model == "lif_psc_delta") return make_exact<LifPscDelta>(ctx, params);
+  if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
+  if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
+  if (model == "poisson_generator") return make_poisson(ctx, params);
+  if (model == "spike_generator") return make_spike_generator(ctx, params);
+  return nullptr;  // the caller validated the name against model_names()
+}
+
+}  // namespace apical::detail

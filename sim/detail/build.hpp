@@ -1,0 +1,27 @@
+// Pieces of build_network shared between its source files.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "sim/network.hpp"
+
+namespace apical::detail {
+
+struct PopulationContext {
+  std::string name;
+  std::size_t size;
+  std::uint32_t index;  // position in the network, the owner of its random streams
+  Grid grid;
+  std::uint64_t seed;
+  const ConfigNode& table;  // the population's table (for `initial`)
+};
+
+const std::vector<std::string>& model_names();
+std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
+                                            const ConfigNode& params);
+Projection make_projection(const Network& net, const ConfigNode& table, const std::string& name,
+                           std::uint32_t index);
+
+}  // namespace apical::detail

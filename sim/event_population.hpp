@@ -1,0 +1,189 @@
+// A population of one exactly integrated model (lif_psc_exp, lif_psc_delta, ...), advanced from
+// event to event. The model supplies the mathematics (propagate, find_crossing, receive, reset);
+// this template supplies the bookkeeping every such model shares: refractoriness, external
+// current, time-ordered inputs, precise spike times and sampling without committing state.
+#pragma once
+#include <cmath>
+#include <concepts>
+#include <functional>
+
+#include "sim/population.hpp"
+
+namespace apical {
+
+// What a model must provide to run here.
+template <class M>
+concept ExactModel = requires(typename M::State& s, const typename M::State& cs,
+                              const typename M::Params& p, const typename M::Propagator& P,
+                              double x, int k) {
+  { M::propagator(p, x) } -> std::same_as<typename M::Propagator>;
+  { M::propagate(s, p, x, P) };
+  { M::propagate_refractory(s, p, P) };
+  { M::find_crossing(cs, p, x, P) } -> std::convertible_to<double>;
+  { M::receive(s, k, x) };
+  { M::reset(s, p) };
+  { M::above_threshold(cs, p) } -> std::convertible_to<bool>;
+  { M::observable(cs, k) } -> std::convertible_to<double>;
+  { M::set_observable(s, k, x) };
+  { M::initial(p) } -> std::same_as<typename M::State>;
+};
+
+template <ExactModel M>
+class EventPopulation final : public Population {
+ public:
+  using State = typename M::State;
+  using Params = typename M::Params;
+  using Propagator = typename M::Propagator;
+
+  // `initial` holds each neuron's state at the start of a run (and of every trial).
+  EventPopulation(std::string name, std::size_t size, Grid grid, Params params,
+                  std::vector<State> initial)
+      : Population(std::move(name), M::name, size, grid), p_(params), initial_(std::move(initial)) {
+    reset(0);
+  }
+
+  std::vector<std::string> receptors() const override { return {M::receptors.begin(), M::receptors.end()}; }
+  std::vector<std::string> observables() const override { return {M::observables.begin(), M::observables.end()}; }
+  std::vector<std::string> observable_units() const override {
+    return {M::observable_units.begin(), M::observable_units.end()};
+  }
+  const Params& params() const { return p_; }
+  const State& state(std::size_t i) const { return state_[i]; }
+
+  void reset(Step) override {
+    state_ = initial_;
+    I_ext_.assign(size(), 0.0);
+    ref_until_.assign(size(), Time{std::numeric_limits<Step>::min() / 2, 0.0});
+  }
+
+  double observable(std::size_t i, int k) const override { return M::observable(state_[i], k); }
+
+  std::int64_t first_non_finite(std::size_t first, std::size_t last) const override {
+    for (std::size_t i = first; i < last; ++i)
+      for (std::size_t k = 0; k < M::observables.size(); ++k)
+        if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return static_cast<std::int64_t>(i);
+    return -1;
+  }
+
+  void advance(std::size_t first, std::size_t last, Step t0, Step t1,
+               std::span<const InputEvent> events, std::vector<Spike>& spikes,
+               std::span<Sampler*> samplers) override {
+    std::size_t e = 0;
+    std::vector<SampleCursor> cursors;
+    // Most intervals are a whole epoch without input: their propagator is computed once here.
+    const Propagator whole = M::propagator(p_, grid_.diff(Time{t0, 0.0}, Time{t1, 0.0}));
+    for (std::size_t i = first; i < last; ++i) {
+      if (!samplers.empty()) open_cursors(i, t0, samplers, cursors);
+      Neuron n{*this, i, Time{t0, 0.0}, spikes, cursors, whole};
+      while (e < events.size() && events[e].target == i) {
+        const Time te{events[e].step, events[e].offset};
+        n.advance_to(te, t1);
+        // Every input of the same time is applied before a threshold check (delta synapses).
+        for (; e < events.size() && events[e].target == i && Time{events[e].step, events[e].offset} == te; ++e)
+          n.receive(events[e]);
+      }
+      n.advance_to(Time{t1, 0.0}, t1);
+    }
+  }
+
+ private:
+  // Sampling cursors of neuron i for this epoch, one per sampler that records it.
+  static void open_cursors(std::size_t i, Step t0, std::span<Sampler*> samplers,
+                           std::vector<SampleCursor>& cursors) {
+    cursors.clear();
+    for (Sampler* s : samplers) {
+      auto it = std::lower_bound(s->nodes.begin(), s->nodes.end(), static_cast<std::uint32_t>(i));
+      if (it != s->nodes.end() && *it == i)
+        cursors.push_back({s, static_cast<std::size_t>(it - s->nodes.begin()), s->next_sample(t0)});
+    }
+  }
+
+  // One neuron during one epoch: its clock and where its spikes and samples go.
+  struct Neuron {
+    EventPopulation& pop;
+    std::size_t i;
+    Time now;
+    std::vector<Spike>& spikes;
+    std::vector<SampleCursor>& cursors;
+    const Propagator& whole;
+
+    State& s() { return pop.state_[i]; }
+    Propagator propagator(double dt) const { return dt == whole.dt ? whole : M::propagator(pop.p_, dt); }
+    bool refractory() const { return now < pop.ref_until_[i]; }
+
+    void receive(const InputEvent& ev) {
+      if (ev.port == kCurrentPort) { pop.I_ext_[i] += ev.weight; return; }
+      // A voltage jump cannot act on a clamped membrane: inputs during refractoriness are lost.
+      if (M::voltage_jumps && refractory()) return;
+      M::receive(s(), ev.port, ev.weight);
+    }
+
+    // Samples at grid steps in [now, limit] (limit < t1 at the epoch's end), taken from a copy of
+    // the state so that recording never changes the trajectory.
+    void take_samples(const Time& limit, Step t1, bool is_refractory) {
+      for (auto& c : cursors) {
+        Sampler& sm = *c.sampler;
+        while (c.next < t1 && c.next < sm.stop && Time{c.next, 0.0} <= limit) {
+          State copy = s();
+          double dt = pop.grid_.diff(now, Time{c.next, 0.0});
+          if (dt > 0.0) {
+            auto P = propagator(dt);
+            if (is_refractory) M::propagate_refractory(copy, pop.p_, P);
+            else M::propagate(copy, pop.p_, pop.I_ext_[i], P);
+          }
+          float* row = sm.rows.data() + static_cast<std::size_t>(c.next - sm.first_row_step) / sm.interval * sm.columns();
+          for (std::size_t v = 0; v < sm.variables.size(); ++v)
+            row[c.rank * sm.variables.size() + v] = static_cast<float>(M::observable(copy, sm.variables[v]));
+          c.next += sm.interval;
+        }
+      }
+    }
+
+    void emit_spike(const Time& t) {
+      spikes.push_back({t.step, t.offset, static_cast<std::uint32_t>(i)});
+      M::reset(s(), pop.p_);
+      pop.ref_until_[i] = pop.grid_.add(t, pop.p_.t_ref);
+    }
+
+    // Advance exactly to `target`, emitting every threshold crossing on the way.
+    void advance_to(const Time& target, Step t1) {
+      while (now < target) {
+        if (refractory()) {
+          Time end = std::min(target, pop.ref_until_[i]);
+          take_samples(end, t1, true);
+          M::propagate_refractory(s(), pop.p_, propagator(pop.grid_.diff(now, end)));
+          now = end;
+          continue;
+        }
+        if (M::above_threshold(s(), pop.p_)) {  // reached by a jump or an initial condition
+          take_samples(now, t1, false);
+          emit_spike(now);
+          continue;
+        }
+        const Propagator P = propagator(pop.grid_.diff(now, target));
+        double tc = M::find_crossing(s(), pop.p_, pop.I_ext_[i], P);
+        if (tc < 0.0) {
+          take_samples(target, t1, false);
+          M::propagate(s(), pop.p_, pop.I_ext_[i], P);
+          now = target;
+        } else {
+          Time ts = tc >= P.dt ? target : pop.grid_.add(now, tc);
+          take_samples(ts, t1, false);
+          M::propagate(s(), pop.p_, pop.I_ext_[i], ts == target ? P : propagator(pop.grid_.diff(now, ts)));
+          now = ts;
+          emit_spike(ts);
+        }
+      }
+      if (target.step == t1 && target.offset == 0.0) return;
+      take_samples(now, t1, refractory());
+    }
+  };
+
+  Params p_;
+  std::vector<State> initial_;
+  std::vector<State> state_;
+  std::vector<double> I_ext_;     // pA, sum of current sources
+  std::vector<Time> ref_until_;   // end of the absolute refractory period
+};
+
+}  // namespace apical

@@ -1,0 +1,81 @@
+#include "sim/generators.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/units.hpp"
+
+namespace apical {
+
+PoissonGenerator::PoissonGenerator(std::string name, std::size_t size, Grid grid,
+                                   std::vector<double> times_ms, std::vector<double> rates_hz,
+                                   std::uint64_t seed, std::uint32_t stream_owner)
+    : Population(std::move(name), "poisson_generator", size, grid), times_ms_(std::move(times_ms)) {
+  for (double r : rates_hz) rates_per_ms_.push_back(r * units::hz_to_per_ms);
+  rng_.reserve(size);
+  for (std::size_t i = 0; i < size; ++i)
+    rng_.emplace_back(seed, StreamKind::poisson, stream_owner, static_cast<std::uint32_t>(i));
+  next_ms_.assign(size, 0.0);
+  reset(0);
+}
+
+double PoissonGenerator::time_after(double t, double mass) const {
+  // Segment k holds rate k on [times[k], times[k+1]); the last segment extends forever.
+  std::size_t k = static_cast<std::size_t>(
+      std::upper_bound(times_ms_.begin(), times_ms_.end(), t) - times_ms_.begin() - 1);
+  for (; k < times_ms_.size(); ++k) {
+    double end = k + 1 < times_ms_.size() ? times_ms_[k + 1] : std::numeric_limits<double>::infinity();
+    double rate = rates_per_ms_[k];
+    if (rate > 0.0) {
+      double dt = mass / rate;
+      if (t + dt < end) return t + dt;
+      mass -= rate * (end - t);
+    }
+    t = end;
+  }
+  return std::numeric_limits<double>::infinity();
+}
+
+void PoissonGenerator::reset(Step at) {
+  double t0 = grid_.ms(at);
+  for (std::size_t i = 0; i < size(); ++i) next_ms_[i] = time_after(t0, -std::log(rng_[i].uniform()));
+}
+
+void PoissonGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
+                               std::span<const InputEvent>, std::vector<Spike>& spikes,
+                               std::span<Sampler*>) {
+  const double end_ms = grid_.ms(t1);
+  for (std::size_t i = first; i < last; ++i) {
+    while (next_ms_[i] < end_ms) {
+      Time t = grid_.from_ms(next_ms_[i]);
+      if (t.step >= t1) break;  // rounding put it on the next epoch's first step
+      spikes.push_back({t.step, t.offset, static_cast<std::uint32_t>(i)});
+      next_ms_[i] = time_after(next_ms_[i], -std::log(rng_[i].uniform()));
+    }
+  }
+}
+
+SpikeGenerator::SpikeGenerator(std::string name, std::size_t size, Grid grid,
+                               const std::vector<std::uint64_t>& node_ids,
+                               const std::vector<double>& times_ms)
+    : Population(std::move(name), "spike_generator", size, grid), trains_(size), cursor_(size, 0) {
+  for (std::size_t k = 0; k < node_ids.size(); ++k) trains_[node_ids[k]].push_back(grid.from_ms(times_ms[k]));
+  for (auto& tr : trains_) std::sort(tr.begin(), tr.end());
+}
+
+void SpikeGenerator::reset(Step at) {
+  for (std::size_t i = 0; i < size(); ++i)
+    cursor_[i] = static_cast<std::size_t>(
+        std::lower_bound(trains_[i].begin(), trains_[i].end(), Time{at, 0.0}) - trains_[i].begin());
+}
+
+void SpikeGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
+                             std::span<const InputEvent>, std::vector<Spike>& spikes,
+                             std::span<Sampler*>) {
+  for (std::size_t i = first; i < last; ++i)
+    for (auto& c = cursor_[i]; c < trains_[i].size() && trains_[i][c].step < t1; ++c)
+      spikes.push_back({trains_[i][c].step, trains_[i][c].offset, static_cast<std::uint32_t>(i)});
+}
+
+}  // namespace apical

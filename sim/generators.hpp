@@ -1,0 +1,60 @@
+// Populations that emit spikes without receiving any: Poisson sources and given spike trains.
+// They sit in the network like neurons, so projections from them carry delays and weights.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "sim/population.hpp"
+
+namespace apical {
+
+// poisson_generator: each node emits an independent Poisson train (exact, off-grid times) with
+// a rate that is constant or piecewise constant in time (a table of (time, rate) steps; the train
+// is drawn by time rescaling of a unit-rate process). Parameters: rate [Hz], or times [ms] with
+// rates [Hz] (rate k holds from times[k] to times[k+1]; times[0] must be 0).
+class PoissonGenerator final : public Population {
+ public:
+  PoissonGenerator(std::string name, std::size_t size, Grid grid, std::vector<double> times_ms,
+                   std::vector<double> rates_hz, std::uint64_t seed, std::uint32_t stream_owner);
+  std::vector<std::string> receptors() const override { return {}; }
+  std::vector<std::string> observables() const override { return {}; }
+  std::vector<std::string> observable_units() const override { return {}; }
+  void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+               std::vector<Spike>& spikes, std::span<Sampler*>) override;
+  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
+  void reset(Step at) override;
+  double observable(std::size_t, int) const override { return 0.0; }
+
+ private:
+  // Time (ms) at which the integrated rate, starting from t_from, has grown by `mass`; or +inf.
+  double time_after(double t_from, double mass) const;
+
+  std::vector<double> times_ms_, rates_per_ms_;
+  std::vector<RandomStream> rng_;
+  // Next spike of each node, in ms. Summing exponential intervals in double is fine here: the
+  // train is random, so a rounding error of 1e-16 relative changes its law by nothing measurable.
+  std::vector<double> next_ms_;
+};
+
+// spike_generator: each node emits the spike times it is given (ms, off-grid allowed), from the
+// config (node_ids, times) or from a SONATA spike file.
+class SpikeGenerator final : public Population {
+ public:
+  SpikeGenerator(std::string name, std::size_t size, Grid grid,
+                 const std::vector<std::uint64_t>& node_ids, const std::vector<double>& times_ms);
+  std::vector<std::string> receptors() const override { return {}; }
+  std::vector<std::string> observables() const override { return {}; }
+  std::vector<std::string> observable_units() const override { return {}; }
+  void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+               std::vector<Spike>& spikes, std::span<Sampler*>) override;
+  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
+  void reset(Step at) override;
+  double observable(std::size_t, int) const override { return 0.0; }
+
+ private:
+  std::vector<std::vector<Time>> trains_;
+  std::vector<std::size_t> cursor_;
+};
+
+}  // namespace apical

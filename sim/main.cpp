@@ -1,0 +1,27 @@
+// The `apical` command.
+#include <CLI/CLI.hpp>
+
+#include "sim/run_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"apical: a spiking network simulator that measures how closely plasticity rules "
+               "follow the gradient of an objective"};
+  app.set_version_flag("--version", std::string("apical ") + APICAL_VERSION);
+  app.require_subcommand(1);
+
+  apical::RunArgs run;
+  auto* cmd = app.add_subcommand("run", "Simulate the network a TOML config describes and write an HDF5 file "
+                                        "(SONATA spikes and reports, run metadata)");
+  cmd->add_option("config", run.config, "The network and run description (TOML)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", run.output,
+                  "The HDF5 file to write (default: [output].file of the config, else CONFIG-stem.h5)");
+  cmd->add_option("-t,--threads", run.threads,
+                  "Worker threads (results are identical for any count)")->check(CLI::Range(1, 1024))->default_val(1);
+  cmd->add_option("-s,--seed", run.seed, "Random seed; overrides [simulation].seed");
+  cmd->add_option("-d,--duration", run.duration_ms, "Simulated time in ms; overrides [simulation].duration");
+  cmd->add_flag("-q,--quiet", run.quiet, "No progress line, even on a terminal");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*cmd) return apical::run_command(run);
+  return 0;
+}

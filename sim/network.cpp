@@ -1,0 +1,246 @@
+// build_network: the config schema's top level. Sections: simulation, populations, projections,
+// inputs, output, trials. Each table rejects keys it does not know.
+#include "sim/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sim/detail/build.hpp"
+
+namespace apical {
+
+std::size_t Network::population_index(const std::string& name) const {
+  for (std::size_t i = 0; i < populations.size(); ++i)
+    if (populations[i]->name() == name) return i;
+  return populations.size();
+}
+
+std::size_t Network::synapse_count() const {
+  std::size_t n = 0;
+  for (auto& p : projections) n += p.size();
+  return n;
+}
+
+namespace {
+
+// A time in ms that must lie on the grid.
+Step grid_steps(const ConfigNode& t, const std::string& key, double ms, const Grid& grid) {
+  Step s = grid.steps_exact(ms);
+  if (s < 0) t.fail(key, "must be a whole number of steps of h = " + std::to_string(grid.h) + " ms");
+  return s;
+}
+
+std::size_t population_of(const Network& net, const ConfigNode& t, const std::string& key) {
+  std::string name = t.string(key);
+  std::size_t k = net.population_index(name);
+  if (k == net.populations.size()) {
+    std::vector<std::string> names;
+    for (auto& p : net.populations) names.push_back(p->name());
+    std::string hint = nearest(name, names);
+    t.fail(key, "no population of that name" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+  }
+  return k;
+}
+
+// `nodes = [...]` or all nodes of the population.
+std::vector<std::uint32_t> node_list(const ConfigNode& t, std::size_t size) {
+  std::vector<std::uint32_t> nodes;
+  if (!t.has("nodes")) {
+    for (std::size_t i = 0; i < size; ++i) nodes.push_back(static_cast<std::uint32_t>(i));
+    return nodes;
+  }
+  for (auto v : t.integers("nodes")) {
+    if (v < 0 || static_cast<std::size_t>(v) >= size)
+      t.fail("nodes", "node id " + std::to_string(v) + " is out of range for a population of size " +
+                          std::to_string(size));
+    nodes.push_back(static_cast<std::uint32_t>(v));
+  }
+  std::sort(nodes.begin(), nodes.end());
+  if (std::adjacent_find(nodes.begin(), nodes.end()) != nodes.end()) t.fail("nodes", "lists a node twice");
+  return nodes;
+}
+
+void read_simulation(Network& net, const ConfigNode& root, const BuildOverrides& o) {
+  ConfigNode s = root.table("simulation");
+  net.grid.h = s.number("dt", 0.1, Check::positive("ms"));
+  std::int64_t seed = s.integer("seed", 12345, 0);
+  net.seed = o.seed ? *o.seed : static_cast<std::uint64_t>(seed);
+  if (root.has("trials")) {
+    ConfigNode t = root.table("trials");
+    net.trials.count = t.integer("count", {}, 1);
+    net.trials.length = grid_steps(t, "length", t.number("length", Check::positive("ms")), net.grid);
+    if (net.trials.length == 0) t.fail("length", "must be at least one step");
+    t.finish();
+    net.duration = net.trials.count * net.trials.length;
+    if (s.has("duration")) s.fail("duration", "is set by [trials] (count * length); remove it");
+  } else {
+    double d = o.duration_ms ? *o.duration_ms : s.number("duration", Check::positive("ms"));
+    if (o.duration_ms && !(d > 0.0)) throw ConfigError("--duration: must be > 0 ms");
+    net.duration = static_cast<Step>(std::llround(d / net.grid.h));
+    if (o.duration_ms) s.allow("duration");
+  }
+  if (s.has("epoch")) net.epoch = grid_steps(s, "epoch", s.number("epoch", Check::positive("ms")), net.grid);
+  s.finish();
+}
+
+void read_populations(Network& net, const ConfigNode& root) {
+  ConfigNode pops = root.table("populations");
+  std::uint32_t index = 0;
+  for (const auto& name : pops.keys()) {
+    if (!pops.is_table(name)) pops.fail(name, "each population must be a table");
+    ConfigNode t = pops.table(name);
+    std::string model = t.choice("model", detail::model_names());
+    std::int64_t size = t.integer("size", {}, 1, std::numeric_limits<std::uint32_t>::max());
+    detail::PopulationContext ctx{name, static_cast<std::size_t>(size), index++, net.grid, net.seed, t};
+    // params may be absent: every parameter has a default.
+    ConfigNode params = t.has("params") ? t.table("params") : ConfigNode::parse("", t.file() + " (no params)");
+    net.populations.push_back(detail::make_population(ctx, model, params));
+    t.finish();
+  }
+  if (net.populations.empty()) pops.fail_table("defines no population");
+}
+
+void read_projections(Network& net, const ConfigNode& root) {
+  if (!root.has("projections")) return;
+  ConfigNode projs = root.table("projections");
+  std::uint32_t index = 0;
+  for (const auto& name : projs.keys()) {
+    if (!projs.is_table(name)) projs.fail(name, "each projection must be a table");
+    net.projections.push_back(detail::make_projection(net, projs.table(name), name, index++));
+  }
+}
+
+void read_inputs(Network& net, const ConfigNode& root) {
+  if (!root.has("inputs")) return;
+  ConfigNode inputs = root.table("inputs");
+  std::uint32_t index = 0;
+  for (const auto& name : inputs.keys()) {
+    if (!inputs.is_table(name)) inputs.fail(name, "each input must be a table");
+    ConfigNode t = inputs.table(name);
+    std::string kind = t.choice("kind", {"dc", "step", "noise"});
+    std::size_t target = population_of(net, t, "target");
+    const Population& pop = *net.populations[target];
+    if (pop.receptors().empty() || pop.model() == "li_readout")
+      t.fail("target", "population '" + pop.name() + "' (" + pop.model() + ") takes no current input");
+    auto nodes = node_list(t, pop.size());
+    Step start = grid_steps(t, "start", t.number("start", 0.0, Check::non_negative("ms")), net.grid);
+    Step stop = CurrentSource::kNever;
+    if (t.has("stop")) stop = grid_steps(t, "stop", t.number("stop", Check::non_negative("ms")), net.grid);
+    if (stop <= start) t.fail("stop", "must be after start");
+    if (kind == "dc") {
+      double a = t.number("amplitude", Check::finite("pA"));
+      std::vector<std::pair<Step, double>> ch{{start, a}};
+      if (stop != CurrentSource::kNever) ch.push_back({stop, 0.0});
+      net.sources.push_back(CurrentSource::piecewise(name, target, nodes, ch, CurrentSource::Kind::dc));
+    } else if (kind == "step") {
+      auto times = t.numbers("times", Check::non_negative("ms"));
+      auto amps = t.numbers("amplitudes", Check::finite("pA"));
+      if (times.size() != amps.size()) t.fail("amplitudes", "must have as many values as times");
+      std::vector<std::pair<Step, double>> ch;
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        Step s = grid_steps(t, "times", times[k], net.grid);
+        if (!ch.empty() && s <= ch.back().first) t.fail("times", "must be strictly increasing");
+        if (s >= start && s < stop) ch.push_back({s, amps[k]});
+      }
+      if (stop != CurrentSource::kNever) ch.push_back({stop, 0.0});
+      net.sources.push_back(CurrentSource::piecewise(name, target, nodes, ch, CurrentSource::Kind::step));
+    } else {
+      double mean = t.number("mean", 0.0, Check::finite("pA"));
+      double sd = t.number("std", Check::non_negative("pA"));
+      double tau = t.number("tau", 0.0, Check::non_negative("ms"));
+      double c = t.number("correlation", 0.0, Check::probability());
+      net.sources.push_back(CurrentSource::noise(name, target, nodes, start, stop, mean, sd, tau, c,
+                                                 net.grid.h, net.seed, index));
+    }
+    ++index;
+    t.finish();
+  }
+}
+
+void read_output(Network& net, const ConfigNode& root) {
+  OutputSpec& out = net.output;
+  if (!root.has("output")) {
+    for (std::size_t i = 0; i < net.populations.size(); ++i) out.spike_populations.push_back(i);
+    return;
+  }
+  ConfigNode o = root.table("output");
+  out.file = o.string("file", "");
+  out.flush_interval_s = o.number("flush_interval", 10.0, Check::positive("s"));
+  if (o.has("spikes")) {
+    ConfigNode& t = o;
+    for (const auto& name : t.strings("spikes")) {
+      std::size_t k = net.population_index(name);
+      if (k == net.populations.size()) t.fail("spikes", "no population named '" + name + "'");
+      out.spike_populations.push_back(k);
+    }
+  } else {
+    for (std::size_t i = 0; i < net.populations.size(); ++i) out.spike_populations.push_back(i);
+  }
+  if (o.has("reports")) {
+    for (const ConfigNode& r : o.tables("reports")) {
+      ReportSpec rep;
+      rep.population = population_of(net, r, "population");
+      const Population& pop = *net.populations[rep.population];
+      rep.variables = r.has("variables") ? r.strings("variables") : std::vector<std::string>{"V_m"};
+      for (auto& v : rep.variables) {
+        int k = pop.observable_index(v);
+        if (k < 0) {
+          std::string hint = nearest(v, pop.observables());
+          r.fail("variables", "'" + v + "' is not an observable of " + pop.model() +
+                                  (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        }
+        rep.variable_index.push_back(k);
+      }
+      rep.nodes = node_list(r, pop.size());
+      rep.interval = grid_steps(r, "interval", r.number("interval", net.grid.h, Check::positive("ms")), net.grid);
+      rep.start = grid_steps(r, "start", r.number("start", 0.0, Check::non_negative("ms")), net.grid);
+      rep.stop = r.has("stop") ? grid_steps(r, "stop", r.number("stop", Check::positive("ms")), net.grid)
+                               : net.duration;
+      rep.stop = std::min(rep.stop, net.duration);
+      for (auto& other : out.reports)
+        if (other.population == rep.population)
+          for (auto& v : rep.variables)
+            if (std::find(other.variables.begin(), other.variables.end(), v) != other.variables.end())
+              r.fail("variables", "'" + v + "' of population '" + pop.name() + "' is recorded twice");
+      r.finish();
+      out.reports.push_back(std::move(rep));
+    }
+  }
+  o.finish();
+}
+
+// The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
+void choose_epoch(Network& net, const ConfigNode& root) {
+  Step min_delay = std::numeric_limits<Step>::max();
+  const Projection* shortest = nullptr;
+  for (auto& p : net.projections)
+    if (p.size() > 0 && p.min_delay < min_delay) { min_delay = p.min_delay; shortest = &p; }
+  ConfigNode s = root.table("simulation");
+  if (s.has("epoch")) {
+    if (shortest && net.epoch > min_delay)
+      s.fail("epoch", "is longer than the smallest delay (" + std::to_string(min_delay * net.grid.h) +
+                          " ms, projection '" + shortest->name + "'): every delay must be at least the epoch");
+  } else {
+    // Without projections nothing is exchanged; a 1 ms epoch keeps the loop's overhead small.
+    net.epoch = shortest ? min_delay : std::max<Step>(1, std::llround(1.0 / net.grid.h));
+  }
+}
+
+}  // namespace
+
+Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
+  Network net;
+  net.config_path = root.file();
+  net.config_text = root.text();
+  read_simulation(net, root, overrides);
+  read_populations(net, root);
+  read_projections(net, root);
+  read_inputs(net, root);
+  read_output(net, root);
+  choose_epoch(net, root);
+  root.finish();
+  return net;
+}
+
+}  // namespace apical

@@ -1,0 +1,63 @@
+// The network described by a config: populations, projections, current sources, what to record,
+// and the run's clock. Built and validated completely before anything runs.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/time.hpp"
+#include "sim/current_source.hpp"
+#include "sim/population.hpp"
+#include "sim/projection.hpp"
+
+namespace apical {
+
+struct ReportSpec {
+  std::size_t population = 0;
+  std::vector<std::string> variables;
+  std::vector<int> variable_index;
+  std::vector<std::uint32_t> nodes;
+  Step start = 0, stop = 0, interval = 1;
+};
+
+struct OutputSpec {
+  std::string file;                          // "" if the config names none
+  std::vector<std::size_t> spike_populations;
+  std::vector<ReportSpec> reports;
+  double flush_interval_s = 10.0;
+};
+
+// A run organised as repeated trials: neuron state is reset at every trial start, weights persist.
+struct TrialSpec {
+  std::int64_t count = 0;  // 0: one continuous run
+  Step length = 0;
+};
+
+struct Network {
+  Grid grid;
+  std::uint64_t seed = 0;
+  Step duration = 0;  // steps
+  Step epoch = 1;     // steps between spike exchanges; at most the smallest delay
+  std::vector<std::unique_ptr<Population>> populations;
+  std::vector<Projection> projections;
+  std::vector<CurrentSource> sources;
+  OutputSpec output;
+  TrialSpec trials;
+  std::string config_path, config_text;
+
+  std::size_t population_index(const std::string& name) const;  // size() if absent
+  std::size_t synapse_count() const;
+};
+
+struct BuildOverrides {
+  std::optional<std::uint64_t> seed;
+  std::optional<double> duration_ms;
+};
+
+// Reads the whole config, checks it, and builds the network. Throws ConfigError.
+Network build_network(const ConfigNode& root, const BuildOverrides& overrides = {});
+
+}  // namespace apical

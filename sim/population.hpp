@@ -1,0 +1,112 @@
+// The population: the one virtual boundary of the engine (STYLE.md). Inside a population the
+// model is concrete and its state is kept as arrays; the scheduler only sees this interface.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace apical {
+
+// Port of an input event that changes the external current instead of a synaptic state.
+inline constexpr std::int32_t kCurrentPort = -1;
+
+// One input for one neuron of a block: a synaptic event (port = receptor index, weight in the
+// receptor's unit) or a change of external current (port = kCurrentPort, weight = change in pA).
+struct InputEvent {
+  Step step;
+  double offset;
+  std::uint32_t target;  // neuron index within the population
+  std::int32_t port;
+  double weight;
+};
+
+struct Spike {
+  Step step;
+  double offset;
+  std::uint32_t node;
+};
+
+// Samples of one report (one population, some variables, some neurons) on a grid.
+// Rows are shared by all blocks of the population; each block writes only its own columns.
+struct Sampler {
+  Step start = 0, stop = std::numeric_limits<Step>::max(), interval = 1;
+  std::vector<int> variables;                   // observable indices
+  std::vector<std::uint32_t> nodes;             // recorded neurons, sorted; column = rank*nvars+v
+  std::size_t columns() const { return nodes.size() * variables.size(); }
+  // Filled by the scheduler for the current epoch:
+  Step first_row_step = 0;                      // grid step of rows[0]
+  std::size_t n_rows = 0;
+  std::vector<float> rows;                      // [n_rows, columns()]
+
+  bool is_sample_step(Step s) const { return s >= start && s < stop && (s - start) % interval == 0; }
+  // First sample step >= s.
+  Step next_sample(Step s) const {
+    if (s <= start) return start;
+    Step k = (s - start + interval - 1) / interval;
+    return start + k * interval;
+  }
+};
+
+// Sampling state of one neuron for one sampler during one epoch.
+struct SampleCursor {
+  Sampler* sampler;
+  std::size_t rank;  // position of the neuron in sampler->nodes
+  Step next;         // next sample step not yet taken
+};
+
+class Population {
+ public:
+  Population(std::string name, std::string model, std::size_t size, Grid grid)
+      : grid_(grid), name_(std::move(name)), model_(std::move(model)), size_(size) {}
+  virtual ~Population() = default;
+
+  const std::string& name() const { return name_; }
+  const std::string& model() const { return model_; }
+  std::size_t size() const { return size_; }
+
+  // Receptor names an incoming projection can target (empty: the population takes no input).
+  virtual std::vector<std::string> receptors() const = 0;
+  // Observables: named state variables that recorders and plasticity rules can read.
+  virtual std::vector<std::string> observables() const = 0;
+  virtual std::vector<std::string> observable_units() const = 0;
+  // True for populations updated once per step (their spikes lie on the grid).
+  virtual bool clock_driven() const { return false; }
+
+  // Advance neurons [first, last) from t0 to t1 (grid steps). `events` holds the inputs of
+  // those neurons with times in [t0, t1), sorted by (target, time) with ties in arrival order.
+  // Spikes go to `spikes` in (neuron, time) order; samples to the samplers' rows.
+  virtual void advance(std::size_t first, std::size_t last, Step t0, Step t1,
+                       std::span<const InputEvent> events, std::vector<Spike>& spikes,
+                       std::span<Sampler*> samplers) = 0;
+  // Index of the first neuron in [first, last) with non-finite state, or -1.
+  virtual std::int64_t first_non_finite(std::size_t first, std::size_t last) const = 0;
+  // Back to the initial state at grid step `at` (start of a run or of a trial); weights are not
+  // touched. Generators restart their trains at `at`.
+  virtual void reset(Step at) = 0;
+  // Current value of an observable (state at the last epoch boundary).
+  virtual double observable(std::size_t neuron, int k) const = 0;
+
+  int observable_index(const std::string& name) const {
+    auto obs = observables();
+    for (std::size_t i = 0; i < obs.size(); ++i) if (obs[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+  int receptor_index(const std::string& name) const {
+    auto rec = receptors();
+    for (std::size_t i = 0; i < rec.size(); ++i) if (rec[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+
+ protected:
+  Grid grid_;
+
+ private:
+  std::string name_, model_;
+  std::size_t size_;
+};
+
+}  // namespace apical

@@ -1,0 +1,47 @@
+// A projection: the synapses from one population onto another, one receptor.
+//
+// Storage: compressed rows by source neuron, each row sorted by target, so that a spike finds its
+// synapses in one contiguous range and each block of target neurons finds its part of that range
+// by binary search: the synapses are read only by the block that owns their target, inside its
+// time-ordered loop (DESIGN.md "stored with their target"). Per synapse: target (uint32) and
+// weight (double), 12 bytes; a per-synapse delay (uint16 steps) only when delays differ.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace apical {
+
+struct Projection {
+  std::string name;
+  std::size_t source = 0, target = 0;  // population indices
+  int receptor = 0;                    // receptor index of the target's model
+  std::vector<std::uint64_t> row;      // [n_source + 1] offsets into post/weight/delay
+  std::vector<std::uint32_t> post;
+  std::vector<double> weight;
+  std::vector<std::uint16_t> delay;    // steps; empty when every synapse has `common_delay`
+  Step common_delay = 1;
+  Step min_delay = 1, max_delay = 1;
+
+  std::size_t size() const { return post.size(); }
+  Step delay_of(std::size_t k) const { return delay.empty() ? common_delay : delay[k]; }
+  std::size_t bytes() const {
+    return row.size() * sizeof(std::uint64_t) + post.size() * sizeof(std::uint32_t) +
+           weight.size() * sizeof(double) + delay.size() * sizeof(std::uint16_t);
+  }
+};
+
+// A synapse before it is put in rows: what the connectivity rules and edge files produce.
+struct SynapseSpec {
+  std::uint32_t pre, post;
+  double weight;
+  Step delay;
+};
+
+// Sort by (pre, post, order produced) and fill the rows. Delays are stored per synapse only if
+// they differ.
+void assemble(Projection& p, std::size_t n_source, std::vector<SynapseSpec> synapses);
+
+}  // namespace apical

@@ -1,0 +1,182 @@
+#include "sim/run_command.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "sim/network.hpp"
+#include "sim/output_file.hpp"
+#include "sim/simulator.hpp"
+
+namespace apical {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+// Signal handlers only set a flag; the run stops at the next epoch boundary and closes the file.
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+  g_stop.store(true);
+}
+
+using Clock = std::chrono::steady_clock;
+
+// Streams spikes and samples into the output file, flushing at a bounded interval, and shows
+// progress on a terminal.
+class FileWriter final : public RunObserver {
+ public:
+  FileWriter(OutputFile& out, const Network& net, bool progress)
+      : out_(out), net_(net), progress_(progress), start_(Clock::now()), last_shown_(start_) {
+    for (std::size_t p : net.output.spike_populations) {
+      recorded_.insert(p);
+      out_.add_spikes(net.populations[p]->name());
+    }
+    for (const auto& rep : net.output.reports) {
+      const Population& pop = *net.populations[rep.population];
+      auto units = pop.observable_units();
+      std::vector<std::uint64_t> ids(rep.nodes.begin(), rep.nodes.end());
+      for (std::size_t v = 0; v < rep.variables.size(); ++v)
+        out_.add_report(pop.name(), rep.variables[v], ids, net.grid.ms(rep.start),
+                        net.grid.ms(rep.interval), units[static_cast<std::size_t>(rep.variable_index[v])]);
+    }
+  }
+
+  void spikes(std::size_t p, std::span<const Spike> s) override {
+    spikes_so_far_ += s.size();
+    if (!recorded_.count(p)) return;
+    times_.clear();
+    ids_.clear();
+    for (const Spike& x : s) {
+      times_.push_back(net_.grid.ms(Time{x.step, x.offset}));
+      ids_.push_back(x.node);
+    }
+    out_.append_spikes(net_.populations[p]->name(), times_, ids_);
+  }
+
+  // A sampler's rows hold all its variables per node; the file has one report per variable.
+  void samples(std::size_t r, const Sampler& s) override {
+    const ReportSpec& rep = net_.output.reports[r];
+    const std::string& pop = net_.populations[rep.population]->name();
+    std::size_t nv = s.variables.size(), nn = s.nodes.size();
+    for (std::size_t v = 0; v < nv; ++v) {
+      rows_.resize(s.n_rows * nn);
+      for (std::size_t row = 0; row < s.n_rows; ++row)
+        for (std::size_t n = 0; n < nn; ++n) rows_[row * nn + n] = s.rows[row * s.columns() + n * nv + v];
+      out_.append_report_rows(pop, rep.variables[v], rows_);
+    }
+  }
+
+  void epoch_done(Step t1) override {
+    if (out_.flush_due()) out_.flush();
+    if (!progress_) return;
+    auto now = Clock::now();
+    if (now - last_shown_ < std::chrono::milliseconds(250)) return;
+    last_shown_ = now;
+    double wall = std::chrono::duration<double>(now - start_).count();
+    double sim_ms = net_.grid.ms(t1), total_ms = net_.grid.ms(net_.duration);
+    double left = sim_ms > 0 ? wall * (total_ms - sim_ms) / sim_ms : 0.0;
+    std::fprintf(stderr, "\r  t = %.1f / %.1f ms   real-time factor %.3g   spikes %llu (%.3g/s)   left %.0f s   ",
+                 sim_ms, total_ms, sim_ms / 1000.0 / std::max(wall, 1e-9),
+                 static_cast<unsigned long long>(spikes_so_far_), spikes_so_far_ / std::max(wall, 1e-9), left);
+    std::fflush(stderr);
+  }
+
+  void end_progress() {
+    if (progress_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  OutputFile& out_;
+  const Network& net_;
+  bool progress_;
+  Clock::time_point start_, last_shown_;
+  std::set<std::size_t> recorded_;
+  std::uint64_t spikes_so_far_ = 0;
+  std::vector<double> times_;
+  std::vector<std::uint64_t> ids_;
+  std::vector<float> rows_;
+};
+
+std::string iso_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args) {
+  try {
+    ConfigNode root = ConfigNode::load_file(args.config);
+    Network net = build_network(root, BuildOverrides{args.seed, args.duration_ms});
+    std::string path = !args.output.empty() ? args.output
+                       : !net.output.file.empty()
+                           ? net.output.file
+                           : std::filesystem::path(args.config).stem().string() + ".h5";
+
+    Simulator sim(net, args.threads);
+    OutputFile out(path);
+    out.set_flush_interval_s(net.output.flush_interval_s);
+    RunMetadata meta;
+    meta.config_text = net.config_text;
+    meta.config_path = args.config;
+    meta.seed = net.seed;
+    meta.threads = args.threads;
+    meta.apical_version = APICAL_VERSION;
+    meta.start_time = iso_now();
+    out.write_run_metadata(meta);
+    out.flush();
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    FileWriter writer(out, net, !args.quiet && isatty(STDERR_FILENO));
+    auto t_start = Clock::now();
+    RunResult r = sim.run(writer, &g_stop);
+    writer.end_progress();
+    double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
+
+    std::map<std::string, std::uint64_t> counts;
+    std::uint64_t total = 0;
+    for (std::size_t p = 0; p < net.populations.size(); ++p) {
+      counts[net.populations[p]->name()] = r.spike_counts[p];
+      total += r.spike_counts[p];
+    }
+    out.finish_run_metadata(wall, counts);
+    out.set_status(r.interrupted ? "interrupted" : "complete");
+    out.close();
+
+    double sim_s = net.grid.ms(r.reached) / 1000.0;
+    std::printf("apical run: %s: %.1f ms simulated in %.3f s (real-time factor %.3g), %zu neurons, %zu synapses, "
+                "%llu spikes -> %s%s\n",
+                args.config.c_str(), net.grid.ms(r.reached), wall, sim_s / std::max(wall, 1e-9),
+                [&] { std::size_t n = 0; for (auto& p : net.populations) n += p->size(); return n; }(),
+                net.synapse_count(), static_cast<unsigned long long>(total), path.c_str(),
+                r.interrupted ? " (interrupted)" : "");
+    if (r.interrupted) {
+      std::fprintf(stderr, "apical run: stopped by signal %d; the file is closed and marked 'interrupted'\n",
+                   static_cast<int>(g_signal));
+      return 128 + static_cast<int>(g_signal);
+    }
+    return 0;
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "apical run: config error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "apical run: error: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace apical

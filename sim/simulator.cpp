@@ -1,0 +1,153 @@
+#include "sim/simulator.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace apical {
+
+Simulator::Simulator(Network& net, int threads) : net_(net), threads_(std::max(1, threads)) {
+  Step max_delay = 1;
+  for (auto& p : net_.projections) max_delay = std::max(max_delay, p.max_delay);
+  ring_size_ = max_delay + net_.epoch;
+  for (std::size_t pi = 0; pi < net_.populations.size(); ++pi) {
+    std::size_t n = net_.populations[pi]->size();
+    for (std::size_t first = 0; first < n; first += kBlockSize) {
+      Block b{pi, first, std::min(n, first + kBlockSize), {}, {}, {}, {}, {}, -1};
+      for (std::size_t k = 0; k < net_.projections.size(); ++k)
+        if (net_.projections[k].target == pi) b.incoming.push_back(k);
+      for (std::size_t k = 0; k < net_.sources.size(); ++k)
+        if (net_.sources[k].target() == pi) b.sources.push_back(k);
+      b.ring.resize(static_cast<std::size_t>(ring_size_));
+      blocks_.push_back(std::move(b));
+    }
+  }
+  last_spikes_.resize(net_.populations.size());
+  samplers_.resize(net_.output.reports.size());
+  pop_samplers_.resize(net_.populations.size());
+  for (std::size_t r = 0; r < samplers_.size(); ++r) {
+    const ReportSpec& rep = net_.output.reports[r];
+    Sampler& s = samplers_[r];
+    s.start = rep.start;
+    s.stop = rep.stop;
+    s.interval = rep.interval;
+    s.variables = rep.variable_index;
+    s.nodes = rep.nodes;
+    pop_samplers_[rep.population].push_back(&s);
+  }
+}
+
+void Simulator::restart(Step at) {
+  for (auto& p : net_.populations) p->reset(at);
+  for (auto& s : net_.sources) s.reset(at);
+  for (auto& b : blocks_)
+    for (auto& slot : b.ring) slot.clear();
+  for (auto& s : last_spikes_) s.clear();
+}
+
+void Simulator::deliver(Block& b) {
+  for (std::size_t k : b.incoming) {
+    const Projection& p = net_.projections[k];
+    for (const Spike& s : last_spikes_[p.source]) {
+      // This block's synapses of the spiking neuron: a sub-range of its row, found by bisection.
+      auto row_begin = p.post.begin() + static_cast<std::ptrdiff_t>(p.row[s.node]);
+      auto row_end = p.post.begin() + static_cast<std::ptrdiff_t>(p.row[s.node + 1]);
+      auto lo = std::lower_bound(row_begin, row_end, static_cast<std::uint32_t>(b.first));
+      auto hi = std::lower_bound(lo, row_end, static_cast<std::uint32_t>(b.last));
+      for (auto it = lo; it != hi; ++it) {
+        auto syn = static_cast<std::size_t>(it - p.post.begin());
+        Step arrival = s.step + p.delay_of(syn);
+        b.ring[static_cast<std::size_t>(arrival % ring_size_)].push_back(
+            {arrival, s.offset, *it, p.receptor, p.weight[syn]});
+      }
+    }
+  }
+}
+
+void Simulator::advance_block(Block& b, Step t0, Step t1) {
+  deliver(b);
+  b.due.clear();
+  for (Step t = t0; t < t1; ++t) {
+    auto& slot = b.ring[static_cast<std::size_t>(t % ring_size_)];
+    b.due.insert(b.due.end(), slot.begin(), slot.end());
+    slot.clear();
+  }
+  for (std::size_t k : b.sources) net_.sources[k].events(b.first, b.last, t0, t1, b.due);
+  // By neuron, then time; ties keep arrival order (spike order, then projection order).
+  std::stable_sort(b.due.begin(), b.due.end(), [](const InputEvent& x, const InputEvent& y) {
+    if (x.target != y.target) return x.target < y.target;
+    if (x.step != y.step) return x.step < y.step;
+    return x.offset < y.offset;
+  });
+  b.spikes.clear();
+  Population& pop = *net_.populations[b.pop];
+  pop.advance(b.first, b.last, t0, t1, b.due, b.spikes, pop_samplers_[b.pop]);
+  b.non_finite = pop.first_non_finite(b.first, b.last);
+}
+
+void Simulator::prepare_samplers(Step t0, Step t1) {
+  for (Sampler& s : samplers_) {
+    s.first_row_step = s.next_sample(t0);
+    Step end = std::min(t1, s.stop);
+    s.n_rows = s.first_row_step < end ? static_cast<std::size_t>((end - 1 - s.first_row_step) / s.interval + 1) : 0;
+    s.rows.assign(s.n_rows * s.columns(), std::numeric_limits<float>::quiet_NaN());
+  }
+}
+
+RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
+  RunResult result;
+  result.spike_counts.assign(net_.populations.size(), 0);
+  restart(0);
+  const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
+  Step t0 = 0;
+  while (t0 < net_.duration) {
+    if (stop && stop->load()) { result.interrupted = true; break; }
+    // Epochs never straddle a trial boundary.
+    Step t1 = std::min({t0 + net_.epoch, net_.duration, (t0 / trial + 1) * trial});
+    prepare_samplers(t0, t1);
+    const auto n_blocks = static_cast<std::ptrdiff_t>(blocks_.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (std::ptrdiff_t k = 0; k < n_blocks; ++k) advance_block(blocks_[static_cast<std::size_t>(k)], t0, t1);
+
+    for (auto& b : blocks_) {
+      if (b.non_finite < 0) continue;
+      const Population& pop = *net_.populations[b.pop];
+      std::ostringstream msg;
+      msg << "non-finite state in population '" << pop.name() << "' (" << pop.model() << "), neuron "
+          << b.non_finite << ", by t = " << net_.grid.ms(t1) << " ms:";
+      auto names = pop.observables();
+      for (std::size_t v = 0; v < names.size(); ++v)
+        msg << " " << names[v] << " = " << pop.observable(static_cast<std::size_t>(b.non_finite), static_cast<int>(v));
+      throw RunError(msg.str());
+    }
+    for (auto& s : last_spikes_) s.clear();
+    for (auto& b : blocks_) last_spikes_[b.pop].insert(last_spikes_[b.pop].end(), b.spikes.begin(), b.spikes.end());
+    for (std::size_t p = 0; p < last_spikes_.size(); ++p) {
+      auto& s = last_spikes_[p];
+      std::sort(s.begin(), s.end(), [](const Spike& x, const Spike& y) {
+        if (x.step != y.step) return x.step < y.step;
+        if (x.offset != y.offset) return x.offset < y.offset;
+        return x.node < y.node;
+      });
+      result.spike_counts[p] += s.size();
+      if (!s.empty()) observer.spikes(p, s);
+    }
+    for (std::size_t r = 0; r < samplers_.size(); ++r)
+      if (samplers_[r].n_rows > 0) observer.samples(r, samplers_[r]);
+    observer.epoch_done(t1);
+    t0 = t1;
+    result.reached = t1;
+    if (net_.trials.count > 0 && t1 % trial == 0) {
+      observer.trial_done(t1 / trial - 1, t1);
+      if (t1 < net_.duration) restart(t1);
+    }
+  }
+  return result;
+}
+
+}  // namespace apical

@@ -1,0 +1,71 @@
+// The scheduler: advances a network epoch by epoch (DESIGN.md "Scheduler and determinism").
+//
+// Work is split into fixed-size blocks of neurons whatever the thread count. In each epoch every
+// block, independently and in parallel: takes the spikes of the previous epoch whose synapses
+// target it and files them by arrival step, gathers the inputs due in this epoch, and advances its
+// neurons. Then, on the calling thread, each population's spikes are concatenated in block order
+// and sorted by (time, node), which fixes the order in which the next epoch delivers them. Nothing
+// depends on which thread ran which block, so output is bit-identical for any thread count.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "sim/network.hpp"
+
+namespace apical {
+
+// Receives what a run produces, on the calling thread, after every epoch.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void spikes(std::size_t /*population*/, std::span<const Spike>) {}
+  virtual void samples(std::size_t /*report*/, const Sampler&) {}
+  virtual void epoch_done(Step /*t1*/) {}
+  // A trial ended at t1 (only for runs organised in trials).
+  virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/) {}
+};
+
+struct RunResult {
+  Step reached = 0;                      // steps simulated
+  bool interrupted = false;
+  std::vector<std::uint64_t> spike_counts;  // per population
+};
+
+class Simulator {
+ public:
+  static constexpr std::size_t kBlockSize = 256;
+
+  Simulator(Network& net, int threads);
+  // Runs to net.duration, or until *stop becomes true (checked once per epoch).
+  RunResult run(RunObserver& observer, const std::atomic<bool>* stop = nullptr);
+  const Network& network() const { return net_; }
+
+ private:
+  struct Block {
+    std::size_t pop, first, last;
+    std::vector<std::size_t> incoming;  // projection indices
+    std::vector<std::size_t> sources;   // current source indices
+    std::vector<std::vector<InputEvent>> ring;  // by arrival step modulo ring size
+    std::vector<InputEvent> due;
+    std::vector<Spike> spikes;
+    std::int64_t non_finite = -1;
+  };
+
+  void advance_block(Block& b, Step t0, Step t1);
+  void deliver(Block& b);
+  void restart(Step at);  // state to initial values, nothing in flight
+  void prepare_samplers(Step t0, Step t1);
+
+  Network& net_;
+  int threads_;
+  Step ring_size_ = 1;
+  std::vector<Block> blocks_;
+  std::vector<std::vector<Spike>> last_spikes_;  // per population, previous epoch, sorted
+  std::vector<Sampler> samplers_;                // one per report
+  std::vector<std::vector<Sampler*>> pop_samplers_;
+};
+
+}  // namespace apical
