@@ -63,9 +63,9 @@ class ClockPopulation final : public Population {
       auto it = std::lower_bound(s->nodes.begin(), s->nodes.end(), static_cast<std::uint32_t>(i));
       if (it == s->nodes.end() || *it != i) continue;
       std::size_t rank = static_cast<std::size_t>(it - s->nodes.begin());
-      float* row = s->rows.data() + static_cast<std::size_t>(t - s->first_row_step) / s->interval * s->columns();
+      double* row = s->rows.data() + static_cast<std::size_t>(t - s->first_row_step) / s->interval * s->columns();
       for (std::size_t v = 0; v < s->variables.size(); ++v)
-        row[rank * s->variables.size() + v] = static_cast<float>(M::observable(state_[i], s->variables[v]));
+        row[rank * s->variables.size() + v] = M::observable(state_[i], s->variables[v]);
     }
   }
 

@@ -131,9 +131,9 @@ class EventPopulation final : public Population {
             if (is_refractory) M::propagate_refractory(copy, pop.p_, P);
             else M::propagate(copy, pop.p_, pop.I_ext_[i], P);
           }
-          float* row = sm.rows.data() + static_cast<std::size_t>(c.next - sm.first_row_step) / sm.interval * sm.columns();
+          double* row = sm.rows.data() + static_cast<std::size_t>(c.next - sm.first_row_step) / sm.interval * sm.columns();
           for (std::size_t v = 0; v < sm.variables.size(); ++v)
-            row[c.rank * sm.variables.size() + v] = static_cast<float>(M::observable(copy, sm.variables[v]));
+            row[c.rank * sm.variables.size() + v] = M::observable(copy, sm.variables[v]);
           c.next += sm.interval;
         }
       }

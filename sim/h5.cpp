@@ -14,12 +14,30 @@ namespace apical::h5 {
 
 // ---- types -------------------------------------------------------------------------------
 
-template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
-template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
-template <> hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
-template <> hid_t native_type<std::uint32_t>() { return H5T_NATIVE_UINT32; }
-template <> hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
-template <> hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+template <>
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
+template <>
+hid_t native_type<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+template <>
+hid_t native_type<std::uint32_t>() {
+  return H5T_NATIVE_UINT32;
+}
+template <>
+hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
 
 namespace {
 
@@ -53,7 +71,15 @@ std::string object_name(hid_t id) {
   return name;
 }
 
-std::string where(hid_t loc, const std::string& path) { return file_name(loc) + ": " + path; }
+// "file: /full/path", with a path relative to a group made absolute so the reader can find it.
+std::string where(hid_t loc, const std::string& path) {
+  std::string full = path;
+  if (path.empty() || path.front() != '/') {
+    std::string base = object_name(loc);
+    full = (base == "/" ? "" : base) + "/" + path;
+  }
+  return file_name(loc) + ": " + full;
+}
 
 [[noreturn]] void write_failed(hid_t loc, const std::string& path, const std::string& what) {
   std::string reason = hdf5_reason();
@@ -106,28 +132,34 @@ Handle fixed_string_type(std::size_t width) {
   return type;
 }
 
-void unlink_if_exists(hid_t loc, const std::string& path) {
-  if (exists(loc, path)) write_ok(H5Ldelete(loc, path.c_str(), H5P_DEFAULT), loc, path, "cannot replace");
+// Makes room for a new dataset at path. Only a dataset is replaced: unlinking a group would
+// silently drop everything under it (a mistyped "/spikes" would erase every spike).
+void unlink_dataset(hid_t loc, const std::string& path) {
+  if (!exists(loc, path)) return;
+  // Opened rather than H5Oget_info'd: that struct changed between HDF5 1.10 and 1.12.
+  bool is_dataset = H5Iget_type(open_for_write(loc, path).get()) == H5I_DATASET;
+  if (!is_dataset) write_failed(loc, path, "exists and is not a dataset");
+  write_ok(H5Ldelete(loc, path.c_str(), H5P_DEFAULT), loc, path, "cannot replace");
 }
 
 void write_dataset_raw(hid_t loc, const std::string& path, hid_t type, const void* data,
                        const Shape& shape) {
-  unlink_if_exists(loc, path);
+  unlink_dataset(loc, path);
   Handle space = make_space(shape);
   Handle lcpl = link_props();
-  Handle dset(write_ok(H5Dcreate2(loc, path.c_str(), type, space.get(), lcpl.get(), H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      loc, path, "cannot create dataset"));
+  Handle dset(write_ok(
+      H5Dcreate2(loc, path.c_str(), type, space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), loc,
+      path, "cannot create dataset"));
   if (element_count(shape) == 0) return;  // nothing to write, and data may be null
   write_ok(H5Dwrite(dset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), loc, path,
-          "cannot write dataset");
+           "cannot write dataset");
 }
 
 void write_attr_raw(hid_t obj, const std::string& name, hid_t type, const void* data,
                     const Shape& shape) {
   // Named up front: any HDF5 call made after a failure would clear the error being reported.
   const std::string obj_path = object_name(obj);
-  const std::string what = "attribute " + name;
+  const std::string what = "attribute '" + name + "'";
   if (H5Aexists(obj, name.c_str()) > 0) {
     Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
     Handle old_type(H5Aget_type(attr.get()));
@@ -158,8 +190,8 @@ Handle stored_type(hid_t id) {
 // enum-to-integer conversion. buf must hold n elements of the larger of the two types.
 herr_t read_all(hid_t id, hid_t file_type, hid_t mem_type, hsize_t n, void* buf) {
   hid_t as = H5Tget_class(file_type) == H5T_ENUM ? file_type : mem_type;
-  herr_t rc = is_attribute(id) ? H5Aread(id, as, buf)
-                               : H5Dread(id, as, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+  herr_t rc =
+      is_attribute(id) ? H5Aread(id, as, buf) : H5Dread(id, as, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
   if (rc < 0 || as == mem_type || n == 0) return rc;
   Handle base(H5Tget_super(file_type));
   return H5Tconvert(base.get(), mem_type, static_cast<std::size_t>(n), buf, nullptr, H5P_DEFAULT);
@@ -167,22 +199,34 @@ herr_t read_all(hid_t id, hid_t file_type, hid_t mem_type, hsize_t n, void* buf)
 
 template <typename T>
 const char* type_name() {
-  if constexpr (std::is_same_v<T, double>) return "float64";
-  else if constexpr (std::is_same_v<T, float>) return "float32";
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return "uint64";
-  else if constexpr (std::is_same_v<T, std::uint32_t>) return "uint32";
-  else if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
-  else return "uint8";
+  if constexpr (std::is_same_v<T, double>)
+    return "float64";
+  else if constexpr (std::is_same_v<T, float>)
+    return "float32";
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return "uint64";
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return "uint32";
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return "int64";
+  else
+    return "uint8";
 }
 
 const char* class_name(H5T_class_t c) {
   switch (c) {
-    case H5T_INTEGER: return "integers";
-    case H5T_FLOAT: return "floating-point numbers";
-    case H5T_STRING: return "strings";
-    case H5T_COMPOUND: return "a compound type";
-    case H5T_ENUM: return "an enumeration";
-    default: return "a non-numeric type";
+    case H5T_INTEGER:
+      return "integers";
+    case H5T_FLOAT:
+      return "floating-point numbers";
+    case H5T_STRING:
+      return "strings";
+    case H5T_COMPOUND:
+      return "a compound type";
+    case H5T_ENUM:
+      return "an enumeration";
+    default:
+      return "a non-numeric type";
   }
 }
 
@@ -226,8 +270,8 @@ bool enum_values_fit(hid_t enum_type, hid_t base, bool is_signed) {
       H5Tget_member_value(enum_type, static_cast<unsigned>(i), &raw);
       H5Tconvert(base, is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64, 1, &raw, nullptr,
                  H5P_DEFAULT);
-      bool fits = is_signed ? std::in_range<T>(static_cast<std::int64_t>(raw))
-                            : std::in_range<T>(raw);
+      bool fits =
+          is_signed ? std::in_range<T>(static_cast<std::int64_t>(raw)) : std::in_range<T>(raw);
       if (!fits) return false;
     }
     return true;
@@ -319,7 +363,7 @@ Handle open_attr(hid_t obj, const std::string& name) {
   }
   const std::string obj_path = object_name(obj);
   return Handle(read_ok(H5Aopen(obj, name.c_str(), H5P_DEFAULT), obj, obj_path,
-                        "cannot open attribute " + name));
+                        "cannot open attribute '" + name + "'"));
 }
 
 std::string attr_where(hid_t obj, const std::string& name) {
@@ -346,14 +390,30 @@ Handle& Handle::operator=(Handle&& other) noexcept {
 void Handle::reset() {
   if (id_ < 0) return;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: H5Fclose(id_); break;
-    case H5I_GROUP: H5Gclose(id_); break;
-    case H5I_DATASET: H5Dclose(id_); break;
-    case H5I_ATTR: H5Aclose(id_); break;
-    case H5I_DATASPACE: H5Sclose(id_); break;
-    case H5I_DATATYPE: H5Tclose(id_); break;
-    case H5I_GENPROP_LST: H5Pclose(id_); break;
-    default: H5Idec_ref(id_); break;
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      H5Idec_ref(id_);
+      break;
   }
   id_ = H5I_INVALID_HID;
 }
@@ -423,7 +483,7 @@ Handle require_group(hid_t loc, const std::string& path) {
   }
   Handle lcpl = link_props();
   return Handle(write_ok(H5Gcreate2(loc, path.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), loc,
-                        path, "cannot create group"));
+                         path, "cannot create group"));
 }
 
 Handle open_for_write(hid_t loc, const std::string& path) {
@@ -441,7 +501,7 @@ std::vector<std::string> children(hid_t loc, const std::string& group_path) {
   if (H5Iget_type(group.get()) != H5I_GROUP) read_failed(loc, group_path, "expected a group");
   std::vector<std::string> names;
   read_ok(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names), loc,
-       group_path, "cannot list group");
+          group_path, "cannot list group");
   return names;
 }
 
@@ -484,15 +544,15 @@ Handle create_extendable(hid_t loc, const std::string& path, const Shape& row_sh
     max_dims.push_back(d);
     chunk.push_back(d);
   }
-  unlink_if_exists(loc, path);
+  unlink_dataset(loc, path);
   Handle space = make_space(dims, &max_dims);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
   write_ok(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), loc, path,
-          "cannot set chunk shape " + shape_string(chunk));
+           "cannot set chunk shape " + shape_string(chunk));
   Handle lcpl = link_props();
   return Handle(write_ok(H5Dcreate2(loc, path.c_str(), native_type<T>(), space.get(), lcpl.get(),
-                                   dcpl.get(), H5P_DEFAULT),
-                        loc, path, "cannot create dataset"));
+                                    dcpl.get(), H5P_DEFAULT),
+                         loc, path, "cannot create dataset"));
 }
 
 template <Element T>
@@ -516,11 +576,12 @@ void append(hid_t dataset, const T* data, std::size_t count) {
   write_ok(H5Dset_extent(dataset, new_dims.data()), dataset, path, "cannot extend");
   Handle file_space(H5Dget_space(dataset));
   write_ok(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
-                              block.data(), nullptr),
-          dataset, path, "cannot select rows");
+                               block.data(), nullptr),
+           dataset, path, "cannot select rows");
   Handle mem_space = make_space(block);
-  write_ok(H5Dwrite(dataset, native_type<T>(), mem_space.get(), file_space.get(), H5P_DEFAULT, data),
-          dataset, path, "cannot append rows");
+  write_ok(
+      H5Dwrite(dataset, native_type<T>(), mem_space.get(), file_space.get(), H5P_DEFAULT, data),
+      dataset, path, "cannot append rows");
 }
 
 template <Element T>
@@ -532,8 +593,8 @@ void overwrite(hid_t dataset, const std::vector<T>& data) {
                    " values do not fill shape " + shape_string(dims));
   }
   if (data.empty()) return;
-  write_ok(H5Dwrite(dataset, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
-           dataset, path, "cannot write dataset");
+  write_ok(H5Dwrite(dataset, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), dataset,
+           path, "cannot write dataset");
 }
 
 Shape shape_of(hid_t id) {
@@ -639,19 +700,18 @@ std::string read_attr_string(hid_t obj, const std::string& name) {
 }
 
 // One list of instantiations per stored element type (the only types native_type knows).
-#define APICAL_H5_INSTANTIATE(T)                                                              \
-  template void write_scalar<T>(hid_t, const std::string&, T);                                \
-  template void write_array<T>(hid_t, const std::string&, const std::vector<T>&,              \
-                               const Shape&);                                                 \
-  template Handle create_extendable<T>(hid_t, const std::string&, const Shape&, hsize_t);     \
-  template void append<T>(hid_t, const T*, std::size_t);                                      \
-  template void overwrite<T>(hid_t, const std::vector<T>&);                                   \
-  template void write_attr<T>(hid_t, const std::string&, T);                                  \
-  template void write_attr<T>(hid_t, const std::string&, const std::vector<T>&);              \
-  template Array<T> read_array<T>(hid_t, const std::string&);                                 \
-  template std::vector<T> read_vector<T>(hid_t, const std::string&);                          \
-  template T read_scalar<T>(hid_t, const std::string&);                                       \
-  template T read_attr<T>(hid_t, const std::string&);                                         \
+#define APICAL_H5_INSTANTIATE(T)                                                                \
+  template void write_scalar<T>(hid_t, const std::string&, T);                                  \
+  template void write_array<T>(hid_t, const std::string&, const std::vector<T>&, const Shape&); \
+  template Handle create_extendable<T>(hid_t, const std::string&, const Shape&, hsize_t);       \
+  template void append<T>(hid_t, const T*, std::size_t);                                        \
+  template void overwrite<T>(hid_t, const std::vector<T>&);                                     \
+  template void write_attr<T>(hid_t, const std::string&, T);                                    \
+  template void write_attr<T>(hid_t, const std::string&, const std::vector<T>&);                \
+  template Array<T> read_array<T>(hid_t, const std::string&);                                   \
+  template std::vector<T> read_vector<T>(hid_t, const std::string&);                            \
+  template T read_scalar<T>(hid_t, const std::string&);                                         \
+  template T read_attr<T>(hid_t, const std::string&);                                           \
   template std::vector<T> read_attr_vector<T>(hid_t, const std::string&);
 
 APICAL_H5_INSTANTIATE(double)

@@ -45,17 +45,23 @@ class Handle {
 // The element types we store; the templates below are compiled (in h5.cpp) for exactly these.
 template <typename T>
 concept Element = std::is_same_v<T, double> || std::is_same_v<T, float> ||
-                  std::is_same_v<T, std::uint64_t> || std::is_same_v<T, std::uint32_t> ||
-                  std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint8_t>;
+    std::is_same_v<T, std::uint64_t> || std::is_same_v<T, std::uint32_t> ||
+    std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint8_t>;
 
 template <Element T>
 hid_t native_type();
-template <> hid_t native_type<double>();
-template <> hid_t native_type<float>();
-template <> hid_t native_type<std::uint64_t>();
-template <> hid_t native_type<std::uint32_t>();
-template <> hid_t native_type<std::int64_t>();
-template <> hid_t native_type<std::uint8_t>();
+template <>
+hid_t native_type<double>();
+template <>
+hid_t native_type<float>();
+template <>
+hid_t native_type<std::uint64_t>();
+template <>
+hid_t native_type<std::uint32_t>();
+template <>
+hid_t native_type<std::int64_t>();
+template <>
+hid_t native_type<std::uint8_t>();
 
 using Shape = std::vector<hsize_t>;
 std::string shape_string(const Shape& shape);  // "[3, 4]", "scalar" for rank 0
@@ -86,8 +92,8 @@ Handle open(hid_t loc, const std::string& path);
 std::vector<std::string> children(hid_t loc, const std::string& group_path);
 
 // ---- whole datasets (written once) -------------------------------------------------------
-// Parents are created as needed. An existing object at path is replaced (unlinked first;
-// HDF5 does not reclaim the old object's file space).
+// Parents are created as needed. An existing dataset at path is replaced (unlinked first;
+// HDF5 does not reclaim its file space); any other object there is an error.
 
 template <Element T>
 void write_scalar(hid_t loc, const std::string& path, T value);
@@ -99,8 +105,8 @@ void write_vector(hid_t loc, const std::string& path, const std::vector<T>& data
   write_array(loc, path, data, {data.size()});
 }
 template <Element T>
-void write_matrix(hid_t loc, const std::string& path, const std::vector<T>& data,
-                  std::size_t rows, std::size_t cols) {
+void write_matrix(hid_t loc, const std::string& path, const std::vector<T>& data, std::size_t rows,
+                  std::size_t cols) {
   write_array(loc, path, data, {rows, cols});
 }
 // A scalar fixed-length UTF-8 string (h5py reads it as bytes; h5dump shows it as text).

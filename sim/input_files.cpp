@@ -40,8 +40,8 @@ std::string pick_population(hid_t file, const std::string& path, const std::stri
                       " populations (" + join(found) + "); name the one to read");
   }
   if (std::find(found.begin(), found.end(), wanted) == found.end()) {
-    throw ConfigError(path + ": " + parent + "/" + wanted + ": not found; populations in the file: " +
-                      join(found));
+    throw ConfigError(path + ": " + parent + "/" + wanted +
+                      ": not found; populations in the file: " + join(found));
   }
   return wanted;
 }

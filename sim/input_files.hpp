@@ -41,10 +41,10 @@ void write_edge_file(const std::string& path, const std::string& edge_population
 // /inputs/targets float64 [batch, steps, outputs].
 struct Raster {
   std::size_t batch = 0, steps = 0, inputs = 0;
-  std::vector<std::uint8_t> spikes;   // [batch][step][input]
-  std::vector<std::int64_t> labels;   // [batch], or empty
-  std::size_t outputs = 0;            // 0 without targets
-  std::vector<double> targets;        // [batch][step][output], or empty
+  std::vector<std::uint8_t> spikes;  // [batch][step][input]
+  std::vector<std::int64_t> labels;  // [batch], or empty
+  std::size_t outputs = 0;           // 0 without targets
+  std::vector<double> targets;       // [batch][step][output], or empty
 };
 Raster read_raster(const std::string& path);
 

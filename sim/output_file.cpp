@@ -90,9 +90,8 @@ void OutputFile::append_spikes(const std::string& population, const std::vector<
                                const std::vector<std::uint64_t>& node_ids) {
   SpikeStream& s = spike_stream(population);
   if (times_ms.size() != node_ids.size()) {
-    throw RunError(path_ + ": spikes of '" + population + "': " +
-                   std::to_string(times_ms.size()) + " times but " +
-                   std::to_string(node_ids.size()) + " node ids");
+    throw RunError(path_ + ": spikes of '" + population + "': " + std::to_string(times_ms.size()) +
+                   " times but " + std::to_string(node_ids.size()) + " node ids");
   }
   s.times_ms.insert(s.times_ms.end(), times_ms.begin(), times_ms.end());
   s.ids.insert(s.ids.end(), node_ids.begin(), node_ids.end());
@@ -168,8 +167,7 @@ void OutputFile::add_report(const std::string& population, const std::string& va
   commit();
 }
 
-OutputFile::Report& OutputFile::report(const std::string& population,
-                                       const std::string& variable) {
+OutputFile::Report& OutputFile::report(const std::string& population, const std::string& variable) {
   check_open();
   auto it = reports_.find(population + "/" + variable);
   if (it == reports_.end()) {

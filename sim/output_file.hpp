@@ -38,12 +38,12 @@
 namespace apical {
 
 struct RunMetadata {
-  std::string config_text;     // the whole config, as read
+  std::string config_text;  // the whole config, as read
   std::string config_path;
   std::uint64_t seed = 0;
   std::int64_t threads = 1;
   std::string apical_version;
-  std::string start_time;      // ISO 8601, e.g. from utc_timestamp()
+  std::string start_time;  // ISO 8601, e.g. from utc_timestamp()
 };
 
 // The current time as ISO 8601 UTC, "2024-05-01T12:34:56Z".
@@ -125,8 +125,8 @@ class OutputFile {
  private:
   struct SpikeStream {
     h5::Handle group, timestamps, node_ids;
-    std::vector<double> times_ms;        // buffered
-    std::vector<std::uint64_t> ids;      // buffered
+    std::vector<double> times_ms;    // buffered
+    std::vector<std::uint64_t> ids;  // buffered
     std::uint64_t written = 0;
     double last_written_ms = 0;
     bool by_time = true;
@@ -136,7 +136,7 @@ class OutputFile {
     std::size_t n_nodes = 0;
     double start_ms = 0, dt_ms = 0;
     std::uint64_t rows_written = 0;
-    std::vector<float> rows;             // buffered
+    std::vector<float> rows;  // buffered
   };
 
   void check_open() const;

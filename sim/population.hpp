@@ -40,7 +40,7 @@ struct Sampler {
   // Filled by the scheduler for the current epoch:
   Step first_row_step = 0;                      // grid step of rows[0]
   std::size_t n_rows = 0;
-  std::vector<float> rows;                      // [n_rows, columns()]
+  std::vector<double> rows;                     // [n_rows, columns()]
 
   bool is_sample_step(Step s) const { return s >= start && s < stop && (s - start) % interval == 0; }
   // First sample step >= s.

@@ -72,7 +72,8 @@ class FileWriter final : public RunObserver {
     for (std::size_t v = 0; v < nv; ++v) {
       rows_.resize(s.n_rows * nn);
       for (std::size_t row = 0; row < s.n_rows; ++row)
-        for (std::size_t n = 0; n < nn; ++n) rows_[row * nn + n] = s.rows[row * s.columns() + n * nv + v];
+        for (std::size_t n = 0; n < nn; ++n)
+          rows_[row * nn + n] = static_cast<float>(s.rows[row * s.columns() + n * nv + v]);
       out_.append_report_rows(pop, rep.variables[v], rows_);
     }
   }

@@ -95,7 +95,7 @@ void Simulator::prepare_samplers(Step t0, Step t1) {
     s.first_row_step = s.next_sample(t0);
     Step end = std::min(t1, s.stop);
     s.n_rows = s.first_row_step < end ? static_cast<std::size_t>((end - 1 - s.first_row_step) / s.interval + 1) : 0;
-    s.rows.assign(s.n_rows * s.columns(), std::numeric_limits<float>::quiet_NaN());
+    s.rows.assign(s.n_rows * s.columns(), std::numeric_limits<double>::quiet_NaN());
   }
 }
 

@@ -1,12 +1,11 @@
 // Crash safety with a real SIGKILL (DESIGN.md, "Files"): a writer killed between flushes
 // leaves a file that plain readers open, whose status still says "running", and which holds
 // exactly what was flushed, nothing of what was only buffered.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>

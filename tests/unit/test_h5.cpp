@@ -1,7 +1,6 @@
 // Round trips through the HDF5 layer (sim/h5), the result file (sim/output_file) and the input
 // readers (sim/input_files), and the message of every error they raise.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -110,8 +109,8 @@ TEST_CASE("h5: an enumeration over integers (numpy bool via h5py) reads as integ
     H5Tenum_insert(type.get(), "TRUE", &yes);
     hsize_t dims[1] = {4};
     h5::Handle space(H5Screate_simple(1, dims, nullptr));
-    h5::Handle dset(H5Dcreate2(f, "flags", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                               H5P_DEFAULT));
+    h5::Handle dset(
+        H5Dcreate2(f, "flags", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     std::int8_t values[4] = {1, 0, 0, 1};
     REQUIRE(H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
   });
@@ -130,7 +129,7 @@ TEST_CASE("h5: attributes round-trip and overwrite in place", "[unit][h5]") {
     h5::write_attr(f, "status", std::string("running"), 11);
     h5::write_attr(f, "status", "interrupted");  // fits the width: written in place
     h5::write_attr(f, "grow", "ab");
-    h5::write_attr(f, "grow", "abcdef");  // does not fit: replaced by a wider one
+    h5::write_attr(f, "grow", "abcdef");         // does not fit: replaced by a wider one
     h5::write_attr(f, "real", std::int64_t{3});  // another type: replaced
     h5::write_attrs(f, {{"note", "text"}, {"count", 5}, {"scale", 0.25}});
   });
@@ -178,10 +177,29 @@ TEST_CASE("h5: extendable datasets grow by whole rows", "[unit][h5]") {
   CHECK(m.data == std::vector<float>{1, 2, 3, 4, 5, 6, 1, 2, 3});
 }
 
+TEST_CASE("h5: writing replaces a dataset but never a group", "[unit][h5]") {
+  TempDir dir;
+  const std::string path = dir.file("replace.h5");
+  make_file(path, [](hid_t f) {
+    h5::write_vector(f, "/g/v", std::vector<double>{1, 2, 3});
+    h5::write_vector(f, "/g/v", std::vector<std::int64_t>{4});
+    REQUIRE_THROWS_WITH(h5::write_scalar(f, "/g", 1.0),
+                        Contains("replace.h5: /g: exists and is not a dataset"));
+    REQUIRE_THROWS_WITH(h5::write_attr(f, "", 1.0),
+                        Contains("replace.h5: /: cannot create attribute ''"));
+  });
+  h5::Handle f = h5::open_file(path);
+  CHECK(h5::read_vector<std::int64_t>(f.get(), "/g/v") == std::vector<std::int64_t>{4});
+  h5::Handle g = h5::open(f.get(), "/g");
+  REQUIRE_THROWS_WITH(h5::read_vector<double>(g.get(), "absent"),
+                      Contains("replace.h5: /g/absent: not found"));
+  REQUIRE_THROWS_WITH(h5::write_scalar(f.get(), "/w", 1.0),
+                      Contains("replace.h5: /w: cannot create dataset (no write intent on file)"));
+}
+
 TEST_CASE("h5: missing files, datasets and wrong shapes are named", "[unit][h5]") {
   TempDir dir;
-  REQUIRE_THROWS_WITH(h5::open_file(dir.file("absent.h5")),
-                      Contains("absent.h5: no such file"));
+  REQUIRE_THROWS_WITH(h5::open_file(dir.file("absent.h5")), Contains("absent.h5: no such file"));
   REQUIRE_THROWS_AS(h5::open_file(dir.file("absent.h5")), ConfigError);
   std::ofstream(dir.file("text.h5")) << "not hdf5\n";
   REQUIRE_THROWS_WITH(h5::open_file(dir.file("text.h5")), Contains("text.h5: not an HDF5 file"));
@@ -236,8 +254,7 @@ TEST_CASE("output file: spikes are buffered, sorted by time and counted", "[unit
     CHECK(out.spike_count("exc") == 4);
     REQUIRE_THROWS_WITH(out.append_spikes("glia", {1.0}, {1}),
                         Contains("no spike output for population 'glia'"));
-    REQUIRE_THROWS_WITH(out.append_spikes("exc", {1.0}, {}),
-                        Contains("1 times but 0 node ids"));
+    REQUIRE_THROWS_WITH(out.append_spikes("exc", {1.0}, {}), Contains("1 times but 0 node ids"));
     REQUIRE_THROWS_WITH(out.add_spikes("exc"), Contains("added twice"));
     REQUIRE_THROWS_WITH(out.add_spikes("a/b"), Contains("invalid population name 'a/b'"));
   }  // the destructor flushes the last spike

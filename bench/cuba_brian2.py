@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""The CUBA benchmark (Brette et al. 2007, benchmark 2) in Brian2's C++ standalone mode.
+
+    /usr/bin/python3 bench/cuba_brian2.py --duration 1000 --threads 1 --dir /tmp/b2 --json out.json
+
+Every number is that of examples/vogels_abbott_cuba.toml, in Brian2's own formulation of the
+benchmark (brian2/examples/CUBA.py), where synapses are voltage jumps of exponential PSCs:
+
+    dv/dt  = (ge + gi - (v - El)) / taum : volt (unless refractory)
+    dge/dt = -ge / taue,  dgi/dt = -gi / taui
+    we = 1.62 mV, wi = -9 mV  (apical: J = w C_m / tau_m = 16.2 pA and -90 pA with C_m = 200 pF)
+
+3200 excitatory and 800 inhibitory neurons, connection probability 0.02 without autapses (as
+the apical config), delay 0.1 ms, dt 0.1 ms, initial v uniform in [V_reset, V_th).
+
+The compiled binary is run under /usr/bin/time -v; the JSON holds the compile time (code
+generation + make), Brian's own measurement of the network run (device._last_run_time: the
+simulation loop only, no synapse creation, no result writing), the wall time of the whole binary,
+its peak RSS, and per population the rate (Hz), the mean ISI CV (neurons with >= 3 spikes) and
+the spike count. Statistics are over the whole run, as examples/plot_spikes.py computes them.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuba_stats import isi_cv, parse_time_v  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--duration", type=float, default=1000.0, help="simulated time, ms")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="1: Brian's serial code (no OpenMP); N > 1: openmp_threads = N")
+    ap.add_argument("--seed", type=int, default=20070101)
+    ap.add_argument("--dir", required=True, help="directory for the generated C++ project")
+    ap.add_argument("--json", required=True, help="where to write the results")
+    ap.add_argument("--make-jobs", type=int, default=2, help="parallel make jobs (default 2)")
+    args = ap.parse_args()
+
+    import brian2 as b2
+    from brian2 import ms, mV
+
+    b2.set_device("cpp_standalone", directory=args.dir, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{args.make_jobs}"]
+    time_file = os.path.join(os.path.abspath(args.dir), "time_v.txt")
+    b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-v", "-o", time_file, "./main"]
+    b2.defaultclock.dt = 0.1 * ms
+    b2.seed(args.seed)
+
+    n_exc, n_inh = 3200, 800
+    taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
+    Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
+    eqs = """
+    dv/dt  = (ge + gi - (v - El)) / taum : volt (unless refractory)
+    dge/dt = -ge / taue : volt
+    dgi/dt = -gi / taui : volt
+    """
+    P = b2.NeuronGroup(n_exc + n_inh, eqs, threshold="v > Vt", reset="v = Vr",
+                       refractory=5 * ms, method="exact")
+    P.v = "Vr + rand() * (Vt - Vr)"
+    P.ge = 0 * mV
+    P.gi = 0 * mV
+    we = 1.62 * mV
+    wi = -9.0 * mV
+    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=0.1 * ms)
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=0.1 * ms)
+    # No autapses within a population, as the apical config (autapses = false).
+    Ce.connect("i < n_exc and i != j", p=0.02)
+    Ci.connect("i >= n_exc and i != j", p=0.02)
+    mon = b2.SpikeMonitor(P)
+
+    b2.run(args.duration * ms)
+    t0 = time.time()
+    b2.device.build(directory=args.dir, compile=True, run=True, with_output=False)
+    total = time.time() - t0
+    timers = b2.device.timers
+    compile_s = sum(v for v in timers.get("compile", {}).values())
+    binary_s = timers.get("run_binary", float("nan"))
+
+    t = np.asarray(mon.t / ms)
+    i = np.asarray(mon.i, dtype=np.int64)
+    result = {
+        "simulator": "brian2 " + b2.__version__,
+        "duration_ms": args.duration,
+        "threads": args.threads,
+        "openmp_threads": b2.prefs.devices.cpp_standalone.openmp_threads,
+        "seed": args.seed,
+        "synapses": int(len(Ce) + len(Ci)),
+        "codegen_and_compile_s": total - binary_s,
+        "make_s": compile_s,
+        "run_s": float(b2.device._last_run_time),
+        "process_wall_s": binary_s,
+        "peak_rss_kb": parse_time_v(time_file).get("peak_rss_kb"),
+        "populations": {},
+    }
+    for name, lo, hi in (("exc", 0, n_exc), ("inh", n_exc, n_exc + n_inh)):
+        sel = (i >= lo) & (i < hi)
+        ids, times = i[sel] - lo, t[sel]
+        cv, n_cv = isi_cv(times, ids, hi - lo)
+        result["populations"][name] = {
+            "size": hi - lo, "spikes": int(sel.sum()),
+            "rate_hz": float(sel.sum() / ((hi - lo) * args.duration / 1000.0)),
+            "isi_cv": cv, "cv_neurons": n_cv,
+        }
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=1)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
