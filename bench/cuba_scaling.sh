@@ -9,6 +9,7 @@
 # and 800 sources of the original network, so N = 4000 is the benchmark's own in-degree.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BUILD=${APICAL_BUILD_DIR:-build}   # the build directory; build/ unless set
 
 NEURONS=${NEURONS:-"4000 16000 64000"}
 KE=${KE:-64}
@@ -21,8 +22,8 @@ mkdir -p "$WORK"
 PY=/usr/bin/python3
 
 scripts/deps time
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DAPICAL_WERROR=ON -DAPICAL_TESTS=ON >/dev/null
-cmake --build build -j"$(nproc)" --target apical
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DAPICAL_WERROR=ON -DAPICAL_TESTS=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target apical
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "work dir: $WORK"
@@ -31,7 +32,7 @@ for n in $NEURONS; do
   $PY bench/cuba_stats.py config examples/vogels_abbott_cuba.toml --no-reports \
     --neurons "$n" --indegree "$KE" "$KI" >"$WORK/$tag.toml"
   echo "== N = $n"
-  /usr/bin/time -v -o "$WORK/$tag.time" build/apical run "$WORK/$tag.toml" -o "$WORK/$tag.h5" \
+  /usr/bin/time -v -o "$WORK/$tag.time" "$BUILD/apical" run "$WORK/$tag.toml" -o "$WORK/$tag.h5" \
     --threads "$THREADS" --duration "$DURATION" --seed "$SEED" -q | tee "$WORK/$tag.out"
   $PY bench/cuba_stats.py apical --h5 "$WORK/$tag.h5" --stdout "$WORK/$tag.out" \
     --time-v "$WORK/$tag.time" --threads "$THREADS" --duration "$DURATION" --json "$WORK/$tag.json"

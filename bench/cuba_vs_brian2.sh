@@ -10,6 +10,7 @@
 # an otherwise idle machine: the timings are wall times.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BUILD=${APICAL_BUILD_DIR:-build}   # the build directory; build/ unless set
 
 DURATIONS=${DURATIONS:-"1000 10000"}
 THREADS=${THREADS:-"1 2"}
@@ -19,8 +20,8 @@ mkdir -p "$WORK"
 PY=/usr/bin/python3
 
 scripts/deps python3-brian time
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DAPICAL_WERROR=ON -DAPICAL_TESTS=ON >/dev/null
-cmake --build build -j"$(nproc)" --target apical
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DAPICAL_WERROR=ON -DAPICAL_TESTS=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target apical
 
 # The example without its V_m report: Brian2 records spikes only, so apical does too.
 $PY bench/cuba_stats.py config examples/vogels_abbott_cuba.toml --no-reports >"$WORK/cuba.toml"
@@ -32,7 +33,7 @@ echo "work dir: $WORK"
 
 run_apical() {  # config duration threads tag
   local cfg=$1 d=$2 t=$3 tag=$4
-  /usr/bin/time -v -o "$WORK/$tag.time" build/apical run "$cfg" -o "$WORK/$tag.h5" \
+  /usr/bin/time -v -o "$WORK/$tag.time" "$BUILD/apical" run "$cfg" -o "$WORK/$tag.h5" \
     --threads "$t" --duration "$d" --seed "$SEED" -q >"$WORK/$tag.out"
   cat "$WORK/$tag.out"
 }

@@ -19,7 +19,18 @@ LifPscExp::Params LifPscExp::parse(const ConfigNode& c) {
   p.V_th = c.number("V_th", p.V_th, Check::finite("mV"));
   p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
   if (!(p.V_reset < p.V_th)) c.fail(c.has("V_reset") ? "V_reset" : "V_th", "V_reset must be below V_th");
+  derive(p);
   return p;
+}
+
+void LifPscExp::derive(Params& p) {
+  p.inv_C = 1.0 / p.C_m;
+  p.inv_tau_m = 1.0 / p.tau_m;
+  p.R = p.tau_m / p.C_m;
+  p.inv_tau_ex = 1.0 / p.tau_syn_ex;
+  p.inv_tau_in = 1.0 / p.tau_syn_in;
+  p.k_ex = rate_difference(p.tau_syn_ex, p.tau_m);
+  p.k_in = rate_difference(p.tau_syn_in, p.tau_m);
 }
 
 namespace {
@@ -31,11 +42,11 @@ struct Trajectory {
   Trajectory(const LifPscExp::State& s, const LifPscExp::Params& p, double I_ext)
       : tau_m(p.tau_m),
         u0(s.V_m - p.E_L),
-        u_inf((p.I_e + I_ext) * p.tau_m / p.C_m),
-        a_ex(s.I_ex / p.C_m),
-        a_in(s.I_in / p.C_m),
-        k_ex(rate_difference(p.tau_syn_ex, p.tau_m)),
-        k_in(rate_difference(p.tau_syn_in, p.tau_m)) {}
+        u_inf((p.I_e + I_ext) * p.R),
+        a_ex(s.I_ex * p.inv_C),
+        a_in(s.I_in * p.inv_C),
+        k_ex(p.k_ex),
+        k_in(p.k_in) {}
 
   double u(double t) const {
     double em = std::exp(-t / tau_m);
@@ -101,51 +112,75 @@ LifPscExp::Propagator LifPscExp::propagator(const Params& p, double dt) {
   P.one_minus_e_m = -std::expm1(-dt / p.tau_m);
   P.e_ex = std::exp(-dt / p.tau_syn_ex);
   P.e_in = std::exp(-dt / p.tau_syn_in);
-  double k_ex = rate_difference(p.tau_syn_ex, p.tau_m), k_in = rate_difference(p.tau_syn_in, p.tau_m);
-  P.phi_ex = decay_integral(k_ex, dt);
-  P.phi_in = decay_integral(k_in, dt);
-  P.ek_ex = std::exp(-k_ex * dt);
-  P.ek_in = std::exp(-k_in * dt);
+  P.phi_ex = decay_integral(p.k_ex, dt);
+  P.phi_in = decay_integral(p.k_in, dt);
+  P.ek_ex = std::exp(-p.k_ex * dt);
+  P.ek_in = std::exp(-p.k_in * dt);
   return P;
 }
 
-void LifPscExp::propagate(State& s, const Params& p, double I_ext, const Propagator& P) {
-  double u0 = s.V_m - p.E_L;
-  double u_inf = (p.I_e + I_ext) * p.tau_m / p.C_m;
-  // The same expression, term for term, as u_end in find_crossing, so that "no crossing" there
-  // means V < V_th here.
-  s.V_m = p.E_L + (u0 * P.e_m + u_inf * P.one_minus_e_m +
-                   P.e_m * ((s.I_ex / p.C_m) * P.phi_ex + (s.I_in / p.C_m) * P.phi_in));
+namespace {
+
+// V - E_L at the end of the interval. propagate() and the crossing test use this one expression,
+// so that "no crossing" there always means V < V_th after propagating.
+double u_end(const Trajectory& tr, const LifPscExp::Propagator& P) {
+  return tr.u0 * P.e_m + tr.u_inf * P.one_minus_e_m + P.e_m * (tr.a_ex * P.phi_ex + tr.a_in * P.phi_in);
+}
+
+// Decides, without transcendental functions, the common case: V has no interior maximum on
+// [0, dt], so V(dt) alone says whether V_th is reached. g' = -(a_ex/tau_ex) e^{-k_ex t} -
+// (a_in/tau_in) e^{-k_in t} has at most one zero: if it has the same sign at both ends, g is
+// monotone on [0, dt], and unless g goes from positive to negative, V has no interior maximum.
+inline bool monotone_or_convex(const Trajectory& tr, const LifPscExp::Params& p, const LifPscExp::Propagator& P,
+                        bool& increasing) {
+  const double c_ex = tr.a_ex * p.inv_tau_ex, c_in = tr.a_in * p.inv_tau_in;
+  const double dg0 = -(c_ex + c_in), dg1 = -(c_ex * P.ek_ex + c_in * P.ek_in);
+  if ((dg0 >= 0.0) != (dg1 >= 0.0)) return false;
+  const double lead = -(tr.u0 - tr.u_inf) * p.inv_tau_m;
+  const double g0 = lead + tr.a_ex + tr.a_in;
+  const double g1 = lead + tr.a_ex * (P.ek_ex - P.phi_ex * p.inv_tau_m) + tr.a_in * (P.ek_in - P.phi_in * p.inv_tau_m);
+  increasing = g0 >= 0.0 && g1 >= 0.0;
+  return !(g0 > 0.0 && g1 < 0.0);
+}
+
+void commit(LifPscExp::State& s, const LifPscExp::Params& p, const LifPscExp::Propagator& P, double u) {
+  s.V_m = p.E_L + u;
   s.I_ex *= P.e_ex;
   s.I_in *= P.e_in;
+}
+
+}  // namespace
+
+void LifPscExp::propagate(State& s, const Params& p, double I_ext, const Propagator& P) {
+  commit(s, p, P, u_end(Trajectory(s, p, I_ext), P));
 }
 
 double LifPscExp::find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P) {
   Trajectory tr(s, p, I_ext);
   const double theta = p.V_th - p.E_L;
-  const double dt = P.dt;
-  const double u_end = tr.u0 * P.e_m + tr.u_inf * P.one_minus_e_m + P.e_m * (tr.a_ex * P.phi_ex + tr.a_in * P.phi_in);
-
-  // Fast path, no transcendental function: g' = -(a_ex/tau_ex) e^{-k_ex t} - (a_in/tau_in) e^{-k_in t}
-  // has at most one zero, so if it has the same sign at both ends g is monotone on [0, dt];
-  // if g then does not go from positive to negative, V has no interior maximum, and V(dt)
-  // decides.
-  const double c_ex = tr.a_ex / p.tau_syn_ex, c_in = tr.a_in / p.tau_syn_in;
-  const double dg0 = -(c_ex + c_in), dg1 = -(c_ex * P.ek_ex + c_in * P.ek_in);
-  if ((dg0 >= 0.0) == (dg1 >= 0.0)) {
-    const double g0 = -(tr.u0 - tr.u_inf) / p.tau_m + tr.a_ex + tr.a_in;
-    const double g1 = -(tr.u0 - tr.u_inf) / p.tau_m + tr.a_ex * (P.ek_ex - P.phi_ex / p.tau_m) +
-                      tr.a_in * (P.ek_in - P.phi_in / p.tau_m);
-    if (!(g0 > 0.0 && g1 < 0.0)) {
-      if (u_end < theta) return -1.0;
-      if (g0 >= 0.0 && g1 >= 0.0) {  // increasing all the way: one crossing in (0, dt]
-        auto f = [&](double t) { return tr.u(t) - theta; };
-        auto df = [&](double t) { return tr.du(t); };
-        return detail::locate_increasing_root(f, df, 0.0, dt);
-      }
+  bool increasing = false;
+  if (monotone_or_convex(tr, p, P, increasing)) {
+    if (u_end(tr, P) < theta) return -1.0;
+    if (increasing) {  // one crossing in (0, dt]
+      auto f = [&](double t) { return tr.u(t) - theta; };
+      auto df = [&](double t) { return tr.du(t); };
+      return detail::locate_increasing_root(f, df, 0.0, P.dt);
     }
   }
-  return find_crossing_general(tr, theta, dt, p);
+  return find_crossing_general(tr, theta, P.dt, p);
+}
+
+double LifPscExp::advance_unless_crossing(State& s, const Params& p, double I_ext, const Propagator& P) {
+  Trajectory tr(s, p, I_ext);
+  const double u = u_end(tr, P);
+  bool increasing = false;
+  if (u < p.V_th - p.E_L && monotone_or_convex(tr, p, P, increasing)) {
+    commit(s, p, P, u);
+    return -1.0;
+  }
+  double tc = find_crossing(s, p, I_ext, P);
+  if (tc < 0.0) commit(s, p, P, u);
+  return tc;
 }
 
 }  // namespace apical

@@ -35,7 +35,10 @@ struct LifPscExp {
   struct Params {
     double C_m = 250.0, tau_m = 10.0, tau_syn_ex = 2.0, tau_syn_in = 2.0, t_ref = 2.0;
     double E_L = -70.0, V_reset = -70.0, V_th = -55.0, I_e = 0.0;
+    // Derived by derive() only, so that the hot loop has no division.
+    double inv_C = 0, inv_tau_m = 0, R = 0, inv_tau_ex = 0, inv_tau_in = 0, k_ex = 0, k_in = 0;
   };
+  static void derive(Params& p);
   struct State {
     double V_m = -70.0, I_ex = 0.0, I_in = 0.0;
   };
@@ -63,6 +66,9 @@ struct LifPscExp {
   }
   // First time in (0, P.dt] at which V reaches V_th, or a negative value if it does not.
   static double find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P);
+  // The hot path: advance by P.dt and return -1 if V stays below V_th; otherwise leave the state
+  // as it was and return the crossing time. Decides most intervals without any exp or log.
+  static double advance_unless_crossing(State& s, const Params& p, double I_ext, const Propagator& P);
   static void receive(State& s, int receptor, double w) { (receptor == 0 ? s.I_ex : s.I_in) += w; }
   static void reset(State& s, const Params& p) { s.V_m = p.V_reset; }
   static bool above_threshold(const State& s, const Params& p) { return s.V_m >= p.V_th; }

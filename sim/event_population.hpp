@@ -108,7 +108,13 @@ class EventPopulation final : public Population {
     const Propagator& whole;
 
     State& s() { return pop.state_[i]; }
-    Propagator propagator(double dt) const { return dt == whole.dt ? whole : M::propagator(pop.p_, dt); }
+    Propagator scratch{};
+    // The propagator over dt: the epoch's own when the interval is the whole epoch.
+    const Propagator& propagator(double dt) {
+      if (dt == whole.dt) return whole;
+      scratch = M::propagator(pop.p_, dt);
+      return scratch;
+    }
     bool refractory() const { return now < pop.ref_until_[i]; }
 
     void receive(const InputEvent& ev) {
@@ -127,7 +133,8 @@ class EventPopulation final : public Population {
           State copy = s();
           double dt = pop.grid_.diff(now, Time{c.next, 0.0});
           if (dt > 0.0) {
-            auto P = propagator(dt);
+            // Its own propagator: `scratch` may hold the caller's.
+            const Propagator P = M::propagator(pop.p_, dt);
             if (is_refractory) M::propagate_refractory(copy, pop.p_, P);
             else M::propagate(copy, pop.p_, pop.I_ext_[i], P);
           }
@@ -145,6 +152,17 @@ class EventPopulation final : public Population {
       pop.ref_until_[i] = pop.grid_.add(t, pop.p_.t_ref);
     }
 
+    // Advance by P.dt unless V_th is reached first (then return the crossing time, state untouched).
+    double advance_unless_crossing(const Propagator& P) {
+      if constexpr (requires { M::advance_unless_crossing(s(), pop.p_, 0.0, P); }) {
+        return M::advance_unless_crossing(s(), pop.p_, pop.I_ext_[i], P);
+      } else {
+        double tc = M::find_crossing(s(), pop.p_, pop.I_ext_[i], P);
+        if (tc < 0.0) M::propagate(s(), pop.p_, pop.I_ext_[i], P);
+        return tc;
+      }
+    }
+
     // Advance exactly to `target`, emitting every threshold crossing on the way.
     void advance_to(const Time& target, Step t1) {
       while (now < target) {
@@ -160,8 +178,14 @@ class EventPopulation final : public Population {
           emit_spike(now);
           continue;
         }
-        const Propagator P = propagator(pop.grid_.diff(now, target));
-        double tc = M::find_crossing(s(), pop.p_, pop.I_ext_[i], P);
+        const Propagator& P = propagator(pop.grid_.diff(now, target));
+        double tc;
+        if (cursors.empty()) {
+          tc = advance_unless_crossing(P);  // the hot path: nothing to sample
+          if (tc < 0.0) { now = target; continue; }
+        } else {
+          tc = M::find_crossing(s(), pop.p_, pop.I_ext_[i], P);
+        }
         if (tc < 0.0) {
           take_samples(target, t1, false);
           M::propagate(s(), pop.p_, pop.I_ext_[i], P);
@@ -169,7 +193,8 @@ class EventPopulation final : public Population {
         } else {
           Time ts = tc >= P.dt ? target : pop.grid_.add(now, tc);
           take_samples(ts, t1, false);
-          M::propagate(s(), pop.p_, pop.I_ext_[i], ts == target ? P : propagator(pop.grid_.diff(now, ts)));
+          if (ts == target) M::propagate(s(), pop.p_, pop.I_ext_[i], P);
+          else M::propagate(s(), pop.p_, pop.I_ext_[i], M::propagator(pop.p_, pop.grid_.diff(now, ts)));
           now = ts;
           emit_spike(ts);
         }

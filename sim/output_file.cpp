@@ -146,7 +146,12 @@ void OutputFile::add_report(const std::string& population, const std::string& va
   if (node_ids.empty()) throw RunError(path_ + ": report '" + key + "' has no nodes");
 
   const std::size_t n = node_ids.size();
-  h5::Handle group = h5::require_group(file_.get(), "/report/" + key);
+  // SONATA readers (BMTK) take one variable per report group named after the population: the
+  // first variable of a population gets that name, any further one "<population>__<variable>".
+  bool first_of_population = true;
+  for (auto& [k, rep] : reports_) first_of_population = first_of_population && k.rfind(population + "/", 0) != 0;
+  const std::string group_name = first_of_population ? population : population + "__" + variable;
+  h5::Handle group = h5::require_group(file_.get(), "/report/" + group_name);
   Report r;
   r.n_nodes = n;
   r.start_ms = start_ms;
@@ -154,6 +159,7 @@ void OutputFile::add_report(const std::string& population, const std::string& va
   r.data = h5::create_extendable<float>(group.get(), "data", {n},
                                         std::max<hsize_t>(1, chunk_elements / n));
   h5::write_attr(r.data.get(), "units", units);
+  h5::write_attr(r.data.get(), "variable", variable);
 
   h5::write_vector(group.get(), "mapping/node_ids", node_ids);
   std::vector<std::uint64_t> pointers(n + 1);

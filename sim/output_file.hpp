@@ -4,8 +4,9 @@
 //                             status ("running", then "complete" or "interrupted")
 //   /spikes/<pop>/timestamps  float64, units="ms"   } appended at each flush; group attributes
 //   /spikes/<pop>/node_ids    uint64                } sorting ("by_time") and count
-//   /report/<pop>/<variable>/ a SONATA frame report per variable:
-//       data                  float32 [times, nodes], units
+//   /report/<pop>/            a SONATA frame report, one variable (the first recorded of <pop>;
+//                             any further variable v of <pop> in /report/<pop>__<v>/):
+//       data                  float32 [times, nodes], attributes units, variable
 //       mapping/node_ids      uint64 [nodes]
 //       mapping/index_pointers uint64 [nodes + 1]   one column per node
 //       mapping/element_ids   uint32 [nodes]        zeros (point neurons: one compartment)

@@ -89,9 +89,9 @@ TEST_CASE("a writer killed between flushes leaves exactly the flushed data", "[s
   h5::Handle f = h5::open_file(file);
   CHECK(h5::read_attr_string(f.get(), "status") == "running");
   CHECK(h5::read_attr<std::uint64_t>(h5::open(f.get(), "/spikes/exc").get(), "count") == 3);
-  h5::Array<float> v = h5::read_array<float>(f.get(), "/report/exc/V_m/data");
+  h5::Array<float> v = h5::read_array<float>(f.get(), "/report/exc/data");
   CHECK(v.shape == h5::Shape{2, 2});
   CHECK(v.data == std::vector<float>{-70, -69, -68, -67});
-  CHECK(h5::read_vector<double>(f.get(), "/report/exc/V_m/mapping/time") ==
+  CHECK(h5::read_vector<double>(f.get(), "/report/exc/mapping/time") ==
         std::vector<double>{0.0, 1.0, 0.5});
 }

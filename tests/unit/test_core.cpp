@@ -87,7 +87,7 @@ TEST_CASE("config: every error names file, line, key path, value and rule", "[un
   REQUIRE_THROWS_WITH(p.integer("n"), Contains("expected an integer, got a number"));
   REQUIRE_THROWS_WITH(p.number("bad"), Contains("pop.bad = nan") && Contains("finite"));
   REQUIRE_THROWS_WITH(p.number("absent"), Contains("pop.absent") && Contains("missing required key"));
-  REQUIRE_THROWS_WITH(p.choice("name", {"lif_psc_exp", "lif"}), Contains("must be one of"));
+  REQUIRE_THROWS_WITH(p.choice("name", {"lif_psc_exp", "lif_psc_delta"}), Contains("must be one of"));
   REQUIRE_THROWS_WITH(p.choice("name", {"lif_psc_exp", "lim"}), Contains("did you mean 'lim'"));
   REQUIRE_THROWS_WITH(p.integer("n", {}, 0), Contains("expected an integer"));
 }

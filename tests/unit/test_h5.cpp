@@ -89,7 +89,7 @@ TEST_CASE("h5: numbers convert only when every value fits", "[unit][h5]") {
   CHECK(h5::read_vector<double>(f.get(), "small") == std::vector<double>{0, 200});
   CHECK(h5::read_vector<std::int64_t>(f.get(), "u8") == std::vector<std::int64_t>{3});
   REQUIRE_THROWS_WITH(h5::read_vector<std::uint64_t>(f.get(), "negative"),
-                      Contains("convert.h5: negative: value -1 at index 1 does not fit in uint64"));
+                      Contains("convert.h5: /negative: value -1 at index 1 does not fit in uint64"));
   REQUIRE_THROWS_WITH(h5::read_vector<std::int64_t>(f.get(), "real"),
                       Contains("real: expected integers (int64), found floating-point numbers"));
   REQUIRE_THROWS_WITH(h5::read_vector<double>(f.get(), "text"),
@@ -303,14 +303,16 @@ TEST_CASE("output file: frame reports in the SONATA layout", "[unit][h5]") {
     REQUIRE_THROWS_WITH(out.append_report_rows("exc", "I_syn", {1, 2}),
                         Contains("no report of 'I_syn' for population 'exc'"));
     REQUIRE_THROWS_WITH(out.add_report("exc", "w", {}, 0, 1, "pA"), Contains("has no nodes"));
+    out.add_report("exc", "I_ex", {4}, 10.0, 0.1, "pA");  // a second variable: its own group
+    out.append_report_rows("exc", "I_ex", {9});
   }
   h5::Handle f = h5::open_file(path);
   hid_t id = f.get();
-  h5::Array<float> data = h5::read_array<float>(id, "/report/exc/V_m/data");
+  h5::Array<float> data = h5::read_array<float>(id, "/report/exc/data");
   CHECK(data.shape == h5::Shape{4, 2});
   CHECK(data.data == std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8});
-  CHECK(h5::read_attr_string(h5::open(id, "/report/exc/V_m/data").get(), "units") == "mV");
-  const std::string mapping = "/report/exc/V_m/mapping/";
+  CHECK(h5::read_attr_string(h5::open(id, "/report/exc/data").get(), "units") == "mV");
+  const std::string mapping = "/report/exc/mapping/";
   CHECK(h5::read_vector<std::uint64_t>(id, mapping + "node_ids") ==
         std::vector<std::uint64_t>{4, 7});
   CHECK(h5::read_vector<std::uint64_t>(id, mapping + "index_pointers") ==
@@ -323,6 +325,9 @@ TEST_CASE("output file: frame reports in the SONATA layout", "[unit][h5]") {
   CHECK(time[1] == Approx(10.0 + 4 * 0.1).epsilon(1e-15));  // start + rows * dt
   CHECK(time[2] == 0.1);
   CHECK(h5::read_attr_string(h5::open(id, mapping + "time").get(), "units") == "ms");
+  CHECK(h5::read_attr_string(h5::open(id, "/report/exc/data").get(), "variable") == "V_m");
+  CHECK(h5::read_array<float>(id, "/report/exc__I_ex/data").data == std::vector<float>{9});
+  CHECK(h5::read_attr_string(h5::open(id, "/report/exc__I_ex/data").get(), "variable") == "I_ex");
 }
 
 TEST_CASE("output file: flush_due follows time and buffer size", "[unit][h5]") {
