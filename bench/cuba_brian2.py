@@ -80,7 +80,7 @@ def main():
     b2.device.build(directory=args.dir, compile=True, run=True, with_output=False)
     total = time.time() - t0
     timers = b2.device.timers
-    compile_s = sum(v for v in timers.get("compile", {}).values())
+    compile_s = sum(v for v in timers.get("compile", {}).values() if v)
     binary_s = timers.get("run_binary", float("nan"))
 
     t = np.asarray(mon.t / ms)

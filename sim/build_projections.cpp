@@ -182,8 +182,19 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
     if (!file_weights) s.weight = w.draw(wr);
     if (!file_delays) s.delay = delay_steps(t, "delay", d.draw(dr), net.grid.h);
   }
-  t.finish();
   assemble(proj, pre.size(), std::move(syn));
+  if (t.has("plasticity")) {
+    ConfigNode pl = t.table("plasticity");
+    std::string rule = pl.choice("rule", rule_names());
+    auto settings = WeightUpdate::parse(pl);
+    auto r = make_rule(rule, pl);
+    for (const auto& need : r->needs())
+      if (post.observable_index(need) < 0)
+        pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
+    pl.finish();
+    make_plastic(proj, post.size(), std::move(r), settings);
+  }
+  t.finish();
   return proj;
 }
 

@@ -49,9 +49,12 @@ class ClockPopulation final : public Population {
         double x = 0.0;
         for (; e < events.size() && events[e].target == i && events[e].step == t; ++e) {
           if (events[e].port == kCurrentPort) I_ext_[i] += events[e].weight;
-          else x += events[e].weight;
+          else x += arrive(events[e], Time{t, events[e].offset});
         }
-        if (M::step(state_[i], p_, x + I_ext_[i])) spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
+        if (M::step(state_[i], p_, x + I_ext_[i])) {
+          spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
+          post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0});
+        }
       }
     }
   }

@@ -119,9 +119,10 @@ class EventPopulation final : public Population {
 
     void receive(const InputEvent& ev) {
       if (ev.port == kCurrentPort) { pop.I_ext_[i] += ev.weight; return; }
+      double w = pop.arrive(ev, now);
       // A voltage jump cannot act on a clamped membrane: inputs during refractoriness are lost.
       if (M::voltage_jumps && refractory()) return;
-      M::receive(s(), ev.port, ev.weight);
+      M::receive(s(), ev.port, w);
     }
 
     // Samples at grid steps in [now, limit] (limit < t1 at the epoch's end), taken from a copy of
@@ -148,6 +149,7 @@ class EventPopulation final : public Population {
 
     void emit_spike(const Time& t) {
       spikes.push_back({t.step, t.offset, static_cast<std::uint32_t>(i)});
+      pop.post_spike(static_cast<std::uint32_t>(i), t);
       M::reset(s(), pop.p_);
       pop.ref_until_[i] = pop.grid_.add(t, pop.p_.t_ref);
     }

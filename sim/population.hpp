@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "sim/projection.hpp"
 
 namespace apical {
 
@@ -22,6 +23,8 @@ struct InputEvent {
   std::uint32_t target;  // neuron index within the population
   std::int32_t port;
   double weight;
+  std::int32_t projection = -1;  // >= 0: a plastic synapse, whose weight is read at arrival
+  std::uint32_t synapse = 0;
 };
 
 struct Spike {
@@ -95,6 +98,13 @@ class Population {
     for (std::size_t i = 0; i < obs.size(); ++i) if (obs[i] == name) return static_cast<int>(i);
     return -1;
   }
+  // The network's projections and the indices of the plastic ones that target this population;
+  // set by the scheduler before a run.
+  void attach_plasticity(std::vector<Projection>* all, std::vector<std::size_t> plastic_in) {
+    projections_ = all;
+    plastic_in_ = std::move(plastic_in);
+  }
+
   int receptor_index(const std::string& name) const {
     auto rec = receptors();
     for (std::size_t i = 0; i < rec.size(); ++i) if (rec[i] == name) return static_cast<int>(i);
@@ -102,7 +112,25 @@ class Population {
   }
 
  protected:
+  // An input arrives at neuron i at time t: for a plastic synapse, the rule sees the arrival and
+  // the weight is read now. Returns the weight to apply.
+  double arrive(const InputEvent& ev, const Time& t) {
+    if (ev.projection < 0) return ev.weight;
+    Projection& p = (*projections_)[static_cast<std::size_t>(ev.projection)];
+    p.rule->on_pre(ev.synapse, ev.target, grid_.ms(t), *p.update);
+    return p.weight[ev.synapse];
+  }
+  // Neuron i spikes at t: every plastic projection into it sees the spike.
+  void post_spike(std::uint32_t i, const Time& t) {
+    for (std::size_t k : plastic_in_) {
+      Projection& p = (*projections_)[k];
+      p.rule->on_post(i, grid_.ms(t), p.incoming(i), *p.update);
+    }
+  }
+
   Grid grid_;
+  std::vector<Projection>* projections_ = nullptr;
+  std::vector<std::size_t> plastic_in_;
 
  private:
   std::string name_, model_;

@@ -31,4 +31,21 @@ void assemble(Projection& p, std::size_t n_source, std::vector<SynapseSpec> syn)
   }
 }
 
+void make_plastic(Projection& p, std::size_t n_target, std::unique_ptr<Rule> rule, WeightUpdate::Settings s) {
+  const std::size_t n_source = p.row.size() - 1;
+  p.pre.resize(p.size());
+  for (std::size_t i = 0; i < n_source; ++i)
+    for (std::uint64_t k = p.row[i]; k < p.row[i + 1]; ++k) p.pre[k] = static_cast<std::uint32_t>(i);
+  // Post-major index by counting sort: each target's synapses in ascending synapse order.
+  p.in_row.assign(n_target + 1, 0);
+  for (auto t : p.post) ++p.in_row[t + 1];
+  for (std::size_t j = 0; j < n_target; ++j) p.in_row[j + 1] += p.in_row[j];
+  p.in_syn.resize(p.size());
+  std::vector<std::uint64_t> fill(p.in_row.begin(), p.in_row.end() - 1);
+  for (std::size_t k = 0; k < p.size(); ++k) p.in_syn[fill[p.post[k]]++] = static_cast<std::uint32_t>(k);
+  p.rule = std::move(rule);
+  p.update = std::make_unique<WeightUpdate>(s, std::span<double>(p.weight));
+  p.rule->bind(SynapseTable{n_source, n_target, p.pre, p.post, p.weight});
+}
+
 }  // namespace apical

@@ -7,10 +7,13 @@
 // weight (double), 12 bytes; a per-synapse delay (uint16 steps) only when delays differ.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/time.hpp"
+#include "plasticity/rule.hpp"
 
 namespace apical {
 
@@ -25,11 +28,25 @@ struct Projection {
   Step common_delay = 1;
   Step min_delay = 1, max_delay = 1;
 
+  // Plasticity (empty for static projections). Plastic synapses are read at arrival, not at
+  // delivery, so that a weight changed in between is the one used.
+  std::unique_ptr<Rule> rule;
+  std::unique_ptr<WeightUpdate> update;
+  std::vector<std::uint32_t> pre;       // per synapse, source neuron (rows give it; rules want it flat)
+  std::vector<std::uint64_t> in_row;    // [n_target + 1]: post-major index of the synapses...
+  std::vector<std::uint32_t> in_syn;    // ...of each target neuron, for postsynaptic hooks
+
+  bool plastic() const { return rule != nullptr; }
+  std::span<const std::uint32_t> incoming(std::uint32_t target) const {
+    return {in_syn.data() + in_row[target], in_syn.data() + in_row[target + 1]};
+  }
   std::size_t size() const { return post.size(); }
   Step delay_of(std::size_t k) const { return delay.empty() ? common_delay : delay[k]; }
   std::size_t bytes() const {
     return row.size() * sizeof(std::uint64_t) + post.size() * sizeof(std::uint32_t) +
-           weight.size() * sizeof(double) + delay.size() * sizeof(std::uint16_t);
+           weight.size() * sizeof(double) + delay.size() * sizeof(std::uint16_t) +
+           pre.size() * sizeof(std::uint32_t) + in_row.size() * sizeof(std::uint64_t) +
+           in_syn.size() * sizeof(std::uint32_t);
   }
 };
 
@@ -43,5 +60,7 @@ struct SynapseSpec {
 // Sort by (pre, post, order produced) and fill the rows. Delays are stored per synapse only if
 // they differ.
 void assemble(Projection& p, std::size_t n_source, std::vector<SynapseSpec> synapses);
+// Give a projection its rule: builds the indices plasticity needs and binds the rule.
+void make_plastic(Projection& p, std::size_t n_target, std::unique_ptr<Rule> rule, WeightUpdate::Settings s);
 
 }  // namespace apical

@@ -27,6 +27,12 @@ Simulator::Simulator(Network& net, int threads) : net_(net), threads_(std::max(1
       blocks_.push_back(std::move(b));
     }
   }
+  for (std::size_t pi = 0; pi < net_.populations.size(); ++pi) {
+    std::vector<std::size_t> plastic;
+    for (std::size_t k = 0; k < net_.projections.size(); ++k)
+      if (net_.projections[k].target == pi && net_.projections[k].plastic()) plastic.push_back(k);
+    net_.populations[pi]->attach_plasticity(&net_.projections, plastic);
+  }
   last_spikes_.resize(net_.populations.size());
   samplers_.resize(net_.output.reports.size());
   pop_samplers_.resize(net_.populations.size());
@@ -45,6 +51,11 @@ Simulator::Simulator(Network& net, int threads) : net_(net), threads_(std::max(1
 void Simulator::restart(Step at) {
   for (auto& p : net_.populations) p->reset(at);
   for (auto& s : net_.sources) s.reset(at);
+  for (auto& p : net_.projections)
+    if (p.plastic()) {
+      p.rule->reset();
+      p.update->clear_measured();  // the measured update is a sum over one trial
+    }
   for (auto& b : blocks_)
     for (auto& slot : b.ring) slot.clear();
   for (auto& s : last_spikes_) s.clear();
@@ -62,8 +73,12 @@ void Simulator::deliver(Block& b) {
       for (auto it = lo; it != hi; ++it) {
         auto syn = static_cast<std::size_t>(it - p.post.begin());
         Step arrival = s.step + p.delay_of(syn);
-        b.ring[static_cast<std::size_t>(arrival % ring_size_)].push_back(
-            {arrival, s.offset, *it, p.receptor, p.weight[syn]});
+        InputEvent ev{arrival, s.offset, *it, p.receptor, p.weight[syn]};
+        if (p.plastic()) {  // the weight is read at arrival, after any change in between
+          ev.projection = static_cast<std::int32_t>(k);
+          ev.synapse = static_cast<std::uint32_t>(syn);
+        }
+        b.ring[static_cast<std::size_t>(arrival % ring_size_)].push_back(ev);
       }
     }
   }
@@ -142,8 +157,11 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
     observer.epoch_done(t1);
     t0 = t1;
     result.reached = t1;
-    if (net_.trials.count > 0 && t1 % trial == 0) {
-      observer.trial_done(t1 / trial - 1, t1);
+    bool trial_end = net_.trials.count > 0 ? t1 % trial == 0 : t1 == net_.duration;
+    if (trial_end) {
+      for (auto& p : net_.projections)
+        if (p.plastic()) p.update->end_trial();
+      observer.trial_done(net_.trials.count > 0 ? t1 / trial - 1 : 0, t1);
       if (t1 < net_.duration) restart(t1);
     }
   }

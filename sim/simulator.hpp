@@ -24,7 +24,8 @@ class RunObserver {
   virtual void spikes(std::size_t /*population*/, std::span<const Spike>) {}
   virtual void samples(std::size_t /*report*/, const Sampler&) {}
   virtual void epoch_done(Step /*t1*/) {}
-  // A trial ended at t1 (only for runs organised in trials).
+  // A trial ended at t1 (a run without [trials] is one trial). Measured updates of the trial are
+  // readable here; the next trial starts from zero.
   virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/) {}
 };
 

@@ -1,0 +1,18 @@
+// The rule registry: an explicit list from config names to rules.
+#include "plasticity/rule.hpp"
+
+#include "plasticity/stdp.hpp"
+
+namespace apical {
+
+const std::vector<std::string>& rule_names() {
+  static const std::vector<std::string> names = {"stdp_pair"};
+  return names;
+}
+
+std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table) {
+  if (name == "stdp_pair") return std::make_unique<StdpPair>(StdpPair::parse(table));
+  return nullptr;  // the caller checked the name against rule_names()
+}
+
+}  // namespace apical
