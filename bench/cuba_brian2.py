@@ -31,14 +31,46 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuba_stats import isi_cv, parse_time_v  # noqa: E402
 
 
+def export_edges(directory, Ce, Ci, n_exc):
+    """Brian's synapses as four SONATA edge files, one per apical projection."""
+    import h5py
+
+    os.makedirs(directory, exist_ok=True)
+    parts = []
+    for syn, src_lo in ((Ce, 0), (Ci, n_exc)):
+        i, j = np.asarray(syn.i[:], dtype=np.int64), np.asarray(syn.j[:], dtype=np.int64)
+        src = "exc" if src_lo == 0 else "inh"
+        for tgt, lo, hi in (("exc", 0, n_exc), ("inh", n_exc, None)):
+            sel = (j >= lo) & ((j < hi) if hi is not None else True)
+            parts.append((f"{src}_{tgt}", i[sel] - src_lo, j[sel] - lo, src, tgt))
+    for name, i, j, src, tgt in parts:
+        with h5py.File(os.path.join(directory, name + ".h5"), "w") as f:
+            g = f.create_group("edges/" + name)
+            g["source_node_id"] = i.astype(np.uint64)
+            g["target_node_id"] = j.astype(np.uint64)
+            g["source_node_id"].attrs["node_population"] = src
+            g["target_node_id"].attrs["node_population"] = tgt
+            g["edge_type_id"] = np.zeros(i.size, dtype=np.uint32)
+            g["edge_group_id"] = np.zeros(i.size, dtype=np.uint32)
+            g["edge_group_index"] = np.arange(i.size, dtype=np.uint64)
+            g.create_group("0")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=1000.0, help="simulated time, ms")
     ap.add_argument("--threads", type=int, default=1,
                     help="1: Brian's serial code (no OpenMP); N > 1: openmp_threads = N")
     ap.add_argument("--seed", type=int, default=20070101)
+    ap.add_argument("--dt", type=float, default=0.1, help="time step, ms (default 0.1, as apical's)")
     ap.add_argument("--dir", required=True, help="directory for the generated C++ project")
     ap.add_argument("--json", required=True, help="where to write the results")
+    ap.add_argument("--init-seed", type=int,
+                    help="seed of the initial membrane potentials (NumPy), so that one network "
+                         "(--seed) can be run from several initial states; default: drawn by Brian")
+    ap.add_argument("--export-edges", metavar="DIR",
+                    help="write the connectivity as SONATA edge files DIR/{exc_exc,exc_inh,inh_exc,"
+                         "inh_inh}.h5 (node ids local to each population), for apical's rule = \"file\"")
     ap.add_argument("--make-jobs", type=int, default=2, help="parallel make jobs (default 2)")
     args = ap.parse_args()
 
@@ -50,7 +82,7 @@ def main():
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{args.make_jobs}"]
     time_file = os.path.join(os.path.abspath(args.dir), "time_v.txt")
     b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-v", "-o", time_file, "./main"]
-    b2.defaultclock.dt = 0.1 * ms
+    b2.defaultclock.dt = args.dt * ms
     b2.seed(args.seed)
 
     n_exc, n_inh = 3200, 800
@@ -63,7 +95,11 @@ def main():
     """
     P = b2.NeuronGroup(n_exc + n_inh, eqs, threshold="v > Vt", reset="v = Vr",
                        refractory=5 * ms, method="exact")
-    P.v = "Vr + rand() * (Vt - Vr)"
+    if args.init_seed is None:
+        P.v = "Vr + rand() * (Vt - Vr)"
+    else:
+        rng = np.random.default_rng(args.init_seed)
+        P.v = (-60.0 + 10.0 * rng.random(n_exc + n_inh)) * mV
     P.ge = 0 * mV
     P.gi = 0 * mV
     we = 1.62 * mV
@@ -83,6 +119,8 @@ def main():
     compile_s = sum(v for v in timers.get("compile", {}).values() if v)
     binary_s = timers.get("run_binary", float("nan"))
 
+    if args.export_edges:
+        export_edges(args.export_edges, Ce, Ci, n_exc)
     t = np.asarray(mon.t / ms)
     i = np.asarray(mon.i, dtype=np.int64)
     result = {
@@ -91,6 +129,7 @@ def main():
         "threads": args.threads,
         "openmp_threads": b2.prefs.devices.cpp_standalone.openmp_threads,
         "seed": args.seed,
+        "dt_ms": args.dt,
         "synapses": int(len(Ce) + len(Ci)),
         "codegen_and_compile_s": total - binary_s,
         "make_s": compile_s,

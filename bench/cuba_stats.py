@@ -5,6 +5,7 @@
     cuba_stats.py compare RESULT.json ...      the apical-vs-Brian2 tables (markdown)
     cuba_stats.py scaling RESULT.json ...      the scaling table (markdown)
     cuba_stats.py config IN.toml [--no-reports] [--no-projections] [--neurons N --indegree KE KI]
+                             [--edges-dir DIR]
                                                a variant of the CUBA config, on stdout
 
 Statistics are those of examples/plot_spikes.py (the same isi_cv function): the rate over all
@@ -167,6 +168,11 @@ def config(args):
             n_exc = int(round(0.8 * args.neurons))
             size = n_exc if header == "[populations.exc]" else args.neurons - n_exc
             lines = [re.sub(r"^size = \d+", f"size = {size}", ln) for ln in lines]
+        if args.edges_dir and header.startswith("[projections."):
+            name = header[len("[projections."):-1]
+            path = os.path.join(os.path.abspath(args.edges_dir), name + ".h5")
+            lines = [f'connectivity = {{ rule = "file", file = "{path}" }}'
+                     if ln.startswith("connectivity") else ln for ln in lines]
         if args.neurons and header.startswith("[projections."):
             source = next(re.search(r'"(\w+)"', ln).group(1) for ln in lines if ln.startswith("source"))
             k = args.indegree[0] if source == "exc" else args.indegree[1]
@@ -197,6 +203,7 @@ def main():
     g.add_argument("--no-reports", action="store_true")
     g.add_argument("--no-projections", action="store_true")
     g.add_argument("--neurons", type=int)
+    g.add_argument("--edges-dir", help="connectivity from DIR/<projection>.h5 (cuba_brian2.py --export-edges)")
     g.add_argument("--indegree", type=int, nargs=2, default=[64, 16], metavar=("KE", "KI"))
     args = ap.parse_args()
     {"apical": apical, "compare": compare, "scaling": scaling, "config": config}[args.cmd](args)

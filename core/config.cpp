@@ -21,12 +21,6 @@ namespace {
 
 const toml::table& as_table(const void* p) { return *static_cast<const toml::table*>(p); }
 
-std::string fmt_number(double v) {
-  std::ostringstream os;
-  os.precision(12);
-  os << v;
-  return os.str();
-}
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
@@ -62,9 +56,9 @@ std::string Check::rule() const {
     case Kind::positive: return "must be a finite number > 0" + u;
     case Kind::non_negative: return "must be a finite number >= 0" + u;
     case Kind::probability: return "must be a probability in [0, 1]";
-    case Kind::at_least: return "must be a finite number >= " + fmt_number(lo) + u;
+    case Kind::at_least: return "must be a finite number >= " + format_number(lo) + u;
     case Kind::range:
-      return "must be a finite number in [" + fmt_number(lo) + ", " + fmt_number(hi) + "]" + u;
+      return "must be a finite number in [" + format_number(lo) + ", " + format_number(hi) + "]" + u;
   }
   return "";
 }
@@ -126,6 +120,8 @@ std::string ConfigNode::value_text(const std::string& key) const {
     os << '"' << s->get() << '"';
   } else if (n->is_table()) {
     os << "{...}";
+  } else if (auto* f = n->as_floating_point()) {
+    os << format_number(f->get());
   } else if (auto* a = n->as_array(); a && a->size() > 8) {
     os << "[" << a->size() << " values]";
   } else {
@@ -298,6 +294,16 @@ void ConfigNode::finish() const {
     throw ConfigError(file(), v.source().begin.line, key_path(key), "",
                       "unknown key" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
   }
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os.precision(12);
+  os << v;
+  std::string text = os.str();
+  // Keep a float looking like one: -1.0, not -1.
+  if (std::isfinite(v) && text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {

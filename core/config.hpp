@@ -86,6 +86,9 @@ class ConfigNode {
   std::string path_;
 };
 
+// A number as a person writes it: 0.1, not 0.100000 or 0.10000000000000001.
+std::string format_number(double v);
+
 // Levenshtein distance, for did-you-mean hints.
 std::size_t edit_distance(const std::string& a, const std::string& b);
 // The nearest candidate within a small distance, or "" if none is close.

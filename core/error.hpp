@@ -23,11 +23,12 @@ class ConfigError : public std::runtime_error {
  private:
   static std::string format(const std::string& file, long line, const std::string& key_path,
                             const std::string& value, const std::string& rule) {
+    // Appends only: GCC 12 warns (-Wrestrict, a false positive) on chains of operator+.
     std::string s = file;
-    if (line > 0) s += ":" + std::to_string(line);
-    s += ": " + key_path;
-    if (!value.empty()) s += " = " + value;
-    return s + ": " + rule;
+    if (line > 0) s.append(":").append(std::to_string(line));
+    s.append(": ").append(key_path);
+    if (!value.empty()) s.append(" = ").append(value);
+    return s.append(": ").append(rule);
   }
   std::string file_;
   long line_ = 0;

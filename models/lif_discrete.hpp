@@ -48,7 +48,7 @@ struct LifDiscrete {
     p.t_ref = c.number("t_ref", p.t_ref, Check::non_negative("ms"));
     if (!(p.V_reset < p.V_th)) c.fail("V_reset", "V_reset must be below V_th");
     p.ref_steps = grid.steps_exact(p.t_ref);
-    if (p.ref_steps < 0) c.fail("t_ref", "must be a whole number of steps of h = " + std::to_string(grid.h) + " ms");
+    if (p.ref_steps < 0) c.fail("t_ref", "must be a whole number of steps of h = " + format_number(grid.h) + " ms");
     p.alpha = std::exp(-grid.h / p.tau_syn);
     p.beta = std::exp(-grid.h / p.tau_m);
     return p;

@@ -86,7 +86,12 @@ std::unique_ptr<Population> make_spike_generator(const PopulationContext& ctx, c
   std::vector<std::uint64_t> ids;
   std::vector<double> times;
   if (params.has("file")) {
-    auto list = read_spike_file(params.string("file"), params.string("population", ""));
+    SpikeList list;
+    try {
+      list = read_spike_file(params.string("file"), params.string("population", ""));
+    } catch (const ConfigError& e) {
+      params.fail("file", e.what());
+    }
     ids = std::move(list.node_ids);
     times = std::move(list.times_ms);
   } else {

@@ -92,8 +92,8 @@ std::vector<SynapseSpec> connect(const Rule& r, std::size_t n_pre, std::size_t n
 Step delay_steps(const ConfigNode& where, const std::string& key, double delay_ms, double h) {
   double steps = std::round(delay_ms / h);
   if (!(steps >= 1.0))
-    where.fail(key, "delays must be at least one step h = " + std::to_string(h) + " ms (got " +
-                        std::to_string(delay_ms) + " ms)");
+    where.fail(key, "delays must be at least one step h = " + format_number(h) + " ms (got " +
+                        format_number(delay_ms) + " ms)");
   if (steps > 65535.0) where.fail(key, "delays must be at most 65535 steps");
   return static_cast<Step>(steps);
 }
@@ -104,19 +104,8 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
                            std::uint32_t index) {
   Projection proj;
   proj.name = name;
-  auto pop_of = [&](const std::string& key) {
-    std::string pop = t.string(key);
-    std::size_t k = net.population_index(pop);
-    if (k == net.populations.size()) {
-      std::vector<std::string> names;
-      for (auto& p : net.populations) names.push_back(p->name());
-      std::string hint = nearest(pop, names);
-      t.fail(key, "no population of that name" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-    }
-    return k;
-  };
-  proj.source = pop_of("source");
-  proj.target = pop_of("target");
+  proj.source = population_of(net, t, "source");
+  proj.target = population_of(net, t, "target");
   const Population& pre = *net.populations[proj.source];
   const Population& post = *net.populations[proj.target];
   auto receptors = post.receptors();
@@ -132,8 +121,16 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
   std::vector<SynapseSpec> syn;
   bool file_weights = false, file_delays = false;
   if (r.kind == "file") {
-    auto edges = read_edge_file(c.string("file"), c.string("edges", ""));
+    EdgeList edges;
+    try {
+      edges = read_edge_file(c.string("file"), c.string("edges", ""));
+    } catch (const ConfigError& e) {
+      c.fail("file", e.what());
+    }
     for (std::size_t k = 0; k < edges.source.size(); ++k) {
+      if ((!edges.weight.empty() && !std::isfinite(edges.weight[k])) ||
+          (!edges.delay_ms.empty() && !std::isfinite(edges.delay_ms[k])))
+        c.fail("file", "edge " + std::to_string(k) + " has a non-finite weight or delay");
       if (edges.source[k] >= pre.size() || edges.target[k] >= post.size())
         c.fail("file", "edge " + std::to_string(k) + " (" + std::to_string(edges.source[k]) + " -> " +
                            std::to_string(edges.target[k]) + ") is out of range for populations of size " +
@@ -157,9 +154,11 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
                          " and " + std::to_string(post.size()) + ")");
     std::size_t partners = r.kind == "fixed_indegree" ? pre.size() : post.size();
     std::size_t available = partners - ((same && !r.autapses) ? 1 : 0);
-    if (r.degree > 0 && (partners == 0 || (!r.multapses && static_cast<std::size_t>(r.degree) > available)))
-      c.fail(r.kind == "fixed_indegree" ? "indegree" : "outdegree",
-             "exceeds the " + std::to_string(available) + " distinct partners available without multapses");
+    const char* degree_key = r.kind == "fixed_indegree" ? "indegree" : "outdegree";
+    if (r.degree > 0 && available == 0)
+      c.fail(degree_key, "there is no partner to connect to (autapses excluded)");
+    if (!r.multapses && static_cast<std::size_t>(r.degree) > available)
+      c.fail(degree_key, "exceeds the " + std::to_string(available) + " distinct partners available without multapses");
     syn = connect(r, pre.size(), post.size(), same, net.seed, index);
   }
   c.finish();
@@ -187,12 +186,12 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
     ConfigNode pl = t.table("plasticity");
     std::string rule = pl.choice("rule", rule_names());
     auto settings = WeightUpdate::parse(pl);
-    auto r = make_rule(rule, pl);
-    for (const auto& need : r->needs())
+    auto made = make_rule(rule, pl);
+    for (const auto& need : made->needs())
       if (post.observable_index(need) < 0)
         pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
     pl.finish();
-    make_plastic(proj, post.size(), std::move(r), settings);
+    make_plastic(proj, post.size(), std::move(made), settings);
   }
   t.finish();
   return proj;

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
                   "The HDF5 file to write (default: [output].file of the config, else CONFIG-stem.h5)");
   cmd->add_option("-t,--threads", run.threads,
                   "Worker threads (results are identical for any count)")->check(CLI::Range(1, 1024))->default_val(1);
-  cmd->add_option("-s,--seed", run.seed, "Random seed; overrides [simulation].seed");
+  cmd->add_option("-s,--seed", run.seed, "Random seed (>= 0); overrides [simulation].seed")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("-d,--duration", run.duration_ms, "Simulated time in ms; overrides [simulation].duration");
   cmd->add_flag("-q,--quiet", run.quiet, "No progress line, even on a terminal");
 

@@ -27,11 +27,13 @@ namespace {
 // A time in ms that must lie on the grid.
 Step grid_steps(const ConfigNode& t, const std::string& key, double ms, const Grid& grid) {
   Step s = grid.steps_exact(ms);
-  if (s < 0) t.fail(key, "must be a whole number of steps of h = " + std::to_string(grid.h) + " ms");
+  if (s < 0) t.fail(key, "must be a whole number of steps of h = " + format_number(grid.h) + " ms");
   return s;
 }
 
-std::size_t population_of(const Network& net, const ConfigNode& t, const std::string& key) {
+}  // namespace
+
+std::size_t detail::population_of(const Network& net, const ConfigNode& t, const std::string& key) {
   std::string name = t.string(key);
   std::size_t k = net.population_index(name);
   if (k == net.populations.size()) {
@@ -42,6 +44,10 @@ std::size_t population_of(const Network& net, const ConfigNode& t, const std::st
   }
   return k;
 }
+
+namespace {
+
+using detail::population_of;
 
 // `nodes = [...]` or all nodes of the population.
 std::vector<std::uint32_t> node_list(const ConfigNode& t, std::size_t size) {
@@ -75,10 +81,22 @@ void read_simulation(Network& net, const ConfigNode& root, const BuildOverrides&
     net.duration = net.trials.count * net.trials.length;
     if (s.has("duration")) s.fail("duration", "is set by [trials] (count * length); remove it");
   } else {
-    double d = o.duration_ms ? *o.duration_ms : s.number("duration", Check::positive("ms"));
-    if (o.duration_ms && !(d > 0.0)) throw ConfigError("--duration: must be > 0 ms");
-    net.duration = static_cast<Step>(std::llround(d / net.grid.h));
-    if (o.duration_ms) s.allow("duration");
+    // At most 2^52 steps, so that every step count is exact in a double.
+    const double max_ms = 0x1p52 * net.grid.h;
+    if (o.duration_ms) {
+      double d = *o.duration_ms;
+      if (!(d > 0.0 && d <= max_ms))
+        throw ConfigError("--duration: must be > 0 ms and at most " + format_number(max_ms) + " ms (got " + format_number(d) + ")");
+      net.duration = net.grid.steps_exact(d);
+      if (net.duration <= 0)
+        throw ConfigError("--duration: must be a whole number of steps of h = " + format_number(net.grid.h) + " ms (got " + format_number(d) + ")");
+      s.allow("duration");
+    } else {
+      double d = s.number("duration", Check::positive("ms"));
+      if (d > max_ms) s.fail("duration", "must be at most " + format_number(max_ms) + " ms (2^52 steps)");
+      net.duration = grid_steps(s, "duration", d, net.grid);
+      if (net.duration == 0) s.fail("duration", "must be at least one step h = " + format_number(net.grid.h) + " ms");
+    }
   }
   if (s.has("epoch")) net.epoch = grid_steps(s, "epoch", s.number("epoch", Check::positive("ms")), net.grid);
   s.finish();
@@ -197,6 +215,7 @@ void read_output(Network& net, const ConfigNode& root) {
       rep.start = grid_steps(r, "start", r.number("start", 0.0, Check::non_negative("ms")), net.grid);
       rep.stop = r.has("stop") ? grid_steps(r, "stop", r.number("stop", Check::positive("ms")), net.grid)
                                : net.duration;
+      if (rep.stop <= rep.start) r.fail(r.has("stop") ? "stop" : "start", "the report must stop after it starts");
       rep.stop = std::min(rep.stop, net.duration);
       for (auto& other : out.reports)
         if (other.population == rep.population)
@@ -219,7 +238,7 @@ void choose_epoch(Network& net, const ConfigNode& root) {
   ConfigNode s = root.table("simulation");
   if (s.has("epoch")) {
     if (shortest && net.epoch > min_delay)
-      s.fail("epoch", "is longer than the smallest delay (" + std::to_string(min_delay * net.grid.h) +
+      s.fail("epoch", "is longer than the smallest delay (" + format_number(net.grid.ms(min_delay)) +
                           " ms, projection '" + shortest->name + "'): every delay must be at least the epoch");
   } else {
     // Without projections nothing is exchanged; a 1 ms epoch keeps the loop's overhead small.

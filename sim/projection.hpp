@@ -37,8 +37,8 @@ struct Projection {
   std::vector<std::uint32_t> in_syn;    // ...of each target neuron, for postsynaptic hooks
 
   bool plastic() const { return rule != nullptr; }
-  std::span<const std::uint32_t> incoming(std::uint32_t target) const {
-    return {in_syn.data() + in_row[target], in_syn.data() + in_row[target + 1]};
+  std::span<const std::uint32_t> incoming(std::uint32_t neuron) const {
+    return {in_syn.data() + in_row[neuron], in_syn.data() + in_row[neuron + 1]};
   }
   std::size_t size() const { return post.size(); }
   Step delay_of(std::size_t k) const { return delay.empty() ? common_delay : delay[k]; }

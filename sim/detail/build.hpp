@@ -19,6 +19,8 @@ struct PopulationContext {
 };
 
 const std::vector<std::string>& model_names();
+// The population a key names, or a ConfigError with a did-you-mean hint.
+std::size_t population_of(const Network& net, const ConfigNode& t, const std::string& key);
 std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
                                             const ConfigNode& params);
 Projection make_projection(const Network& net, const ConfigNode& table, const std::string& name,

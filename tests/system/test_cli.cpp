@@ -357,13 +357,15 @@ TEST_CASE("apical run refuses a bad edge file with exit 2", "[system][cli]") {
   SECTION("missing") {
     std::string file = config("edges_missing", dir / "nowhere.h5");
     CHECK(run_apical({"run", file, "-o", dir / "out.h5"}, &err) == 2);
-    CHECK_THAT(err, Contains("apical run: config error: " + dir / "nowhere.h5" + ": no such file"));
+    CHECK_THAT(err, Contains("apical run: config error: " + file + ":10: projections.ee.connectivity.file"));
+    CHECK_THAT(err, Contains(dir / "nowhere.h5" + ": no such file"));
   }
   SECTION("not HDF5") {
     write_file(dir / "garbage.h5", "this is not an HDF5 file\n");
     std::string file = config("edges_garbage", dir / "garbage.h5");
     CHECK(run_apical({"run", file, "-o", dir / "out.h5"}, &err) == 2);
-    CHECK_THAT(err, Contains("apical run: config error: " + dir / "garbage.h5" + ": not an HDF5 file"));
+    CHECK_THAT(err, Contains("apical run: config error: " + file + ":10: projections.ee.connectivity.file"));
+    CHECK_THAT(err, Contains(dir / "garbage.h5" + ": not an HDF5 file"));
   }
 }
 
@@ -476,10 +478,9 @@ TEST_CASE("spikes depend on the seed only, not on the thread count or the run", 
 }
 
 // ---- known bugs --------------------------------------------------------------------------
-// Each case states what the binary does today; [!mayfail] keeps them visible in every run
-// without failing the suite. When one is fixed, its case passes: move it up to the others.
+// Regressions: each case was once accepted silently or hung; the section name says how.
 
-TEST_CASE("known config bugs", "[system][cli][!mayfail]") {
+TEST_CASE("config errors found by these tests, fixed since", "[system][cli]") {
   TempDir dir;
   std::string err, out;
   auto run = [&](const std::string& name, const std::string& toml, std::vector<std::string> extra = {}) {

@@ -108,7 +108,7 @@ TEST_CASE("two-neuron loop: a -> b -> a", "[validation][network]") {
   const char* loop = R"(
 [simulation]
 dt = 0.1
-duration = 10.15
+duration = 10.2
 [populations.g]
 model = "spike_generator"
 size = 1
@@ -144,7 +144,7 @@ delay = 0.8
   auto out = test::run(net);
   auto a = test::spike_times_ms(out, net.population_index("a"), 0);
   auto b = test::spike_times_ms(out, net.population_index("b"), 0);
-  // a fires at 1.05 + 2k, b at 2.25 + 2k, while before 10.15 ms.
+  // a fires at 1.05 + 2k, b at 2.25 + 2k, while before 10.2 ms.
   REQUIRE(a.size() == 5);
   REQUIRE(b.size() == 4);
   for (std::size_t k = 0; k < a.size(); ++k) CHECK_THAT(a[k], WithinAbs(1.05 + 2.0 * k, 1e-9));
