@@ -17,7 +17,8 @@ namespace apical::detail {
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
-                                                 "li_readout", "poisson_generator", "spike_generator"};
+                                                 "li_readout", "poisson_generator", "spike_generator",
+                                                 "raster_generator"};
   return names;
 }
 
@@ -114,6 +115,23 @@ std::unique_ptr<Population> make_spike_generator(const PopulationContext& ctx, c
   return std::make_unique<SpikeGenerator>(ctx.name, ctx.size, ctx.grid, ids, times);
 }
 
+std::unique_ptr<Population> make_raster_generator(const PopulationContext& ctx, const ConfigNode& params) {
+  Raster r;
+  try {
+    r = read_raster(params.string("file"));
+  } catch (const ConfigError& e) {
+    params.fail("file", e.what());
+  }
+  if (r.inputs != ctx.size)
+    params.fail("file", "the data set has " + std::to_string(r.inputs) + " inputs, the population " +
+                            std::to_string(ctx.size) + " nodes");
+  if (ctx.trial_length > 0 && static_cast<Step>(r.steps) > ctx.trial_length)
+    params.fail("file", "samples are " + std::to_string(r.steps) + " steps long, longer than a trial (" +
+                            std::to_string(ctx.trial_length) + " steps)");
+  params.finish();
+  return std::make_unique<RasterGenerator>(ctx.name, ctx.size, ctx.grid, r.batch, r.steps, r.spikes, ctx.trial_length);
+}
+
 }  // namespace
 
 std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
@@ -124,6 +142,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
+  if (model == "raster_generator") return make_raster_generator(ctx, params);
   return nullptr;  // the caller validated the name against model_names()
 }
 

@@ -78,4 +78,33 @@ void SpikeGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
       spikes.push_back({trains_[i][c].step, trains_[i][c].offset, static_cast<std::uint32_t>(i)});
 }
 
+RasterGenerator::RasterGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples,
+                                 std::size_t steps, const std::vector<std::uint8_t>& raster, Step trial_length)
+    : Population(std::move(name), "raster_generator", size, grid),
+      samples_(samples),
+      trial_length_(trial_length),
+      steps_(samples, std::vector<std::vector<Step>>(size)),
+      cursor_(size, 0) {
+  for (std::size_t b = 0; b < samples; ++b)
+    for (std::size_t t = 0; t < steps; ++t)
+      for (std::size_t i = 0; i < size; ++i)
+        if (raster[(b * steps + t) * size + i]) steps_[b][i].push_back(static_cast<Step>(t));
+  reset(0);
+}
+
+void RasterGenerator::reset(Step at) {
+  origin_ = at;
+  sample_ = trial_length_ > 0 ? static_cast<std::size_t>(at / trial_length_) % samples_ : 0;
+  std::fill(cursor_.begin(), cursor_.end(), 0);
+}
+
+void RasterGenerator::advance(std::size_t first, std::size_t last, Step t0, Step t1,
+                              std::span<const InputEvent>, std::vector<Spike>& spikes, std::span<Sampler*>) {
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& train = steps_[sample_][i];
+    for (auto& c = cursor_[i]; c < train.size() && origin_ + train[c] < t1; ++c)
+      if (origin_ + train[c] >= t0) spikes.push_back({origin_ + train[c], 0.0, static_cast<std::uint32_t>(i)});
+  }
+}
+
 }  // namespace apical

@@ -57,4 +57,31 @@ class SpikeGenerator final : public Population {
   std::vector<std::size_t> cursor_;
 };
 
+// raster_generator: presents one sample of a data set of spike rasters per trial (DESIGN.md
+// "Trials and tasks"). The file holds /inputs/spikes, uint8 [samples, steps, inputs] (the layout
+// of SURROGATE.md section 8); trial k presents sample k mod samples: a 1 at (step t, input i)
+// is a spike of node i at grid step t of the trial. Without [trials], sample 0 from step 0.
+// Parameters: file (path).
+class RasterGenerator final : public Population {
+ public:
+  RasterGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples, std::size_t steps,
+                  const std::vector<std::uint8_t>& raster, Step trial_length);
+  std::vector<std::string> receptors() const override { return {}; }
+  std::vector<std::string> observables() const override { return {}; }
+  std::vector<std::string> observable_units() const override { return {}; }
+  void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+               std::vector<Spike>& spikes, std::span<Sampler*>) override;
+  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
+  void reset(Step at) override;
+  double observable(std::size_t, int) const override { return 0.0; }
+
+ private:
+  std::size_t samples_;
+  Step trial_length_;
+  std::vector<std::vector<std::vector<Step>>> steps_;  // [sample][node] -> steps with a spike
+  Step origin_ = 0;                                    // start of the current trial
+  std::size_t sample_ = 0;
+  std::vector<std::size_t> cursor_;
+};
+
 }  // namespace apical

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "sim/detail/build.hpp"
+#include "sim/input_files.hpp"
 
 namespace apical {
 
@@ -14,6 +15,19 @@ std::size_t Network::population_index(const std::string& name) const {
   for (std::size_t i = 0; i < populations.size(); ++i)
     if (populations[i]->name() == name) return i;
   return populations.size();
+}
+
+TrialTarget TrialSpec::target(std::int64_t trial) const {
+  TrialTarget t;
+  if (samples == 0) return t;
+  auto b = static_cast<std::size_t>(trial) % samples;
+  if (!labels.empty()) t.label = labels[b];
+  if (!targets.empty()) {
+    std::size_t per = targets.size() / samples;
+    t.values.assign(targets.begin() + static_cast<std::ptrdiff_t>(b * per),
+                    targets.begin() + static_cast<std::ptrdiff_t>((b + 1) * per));
+  }
+  return t;
 }
 
 std::size_t Network::synapse_count() const {
@@ -75,6 +89,7 @@ void read_simulation(Network& net, const ConfigNode& root, const BuildOverrides&
   if (root.has("trials")) {
     ConfigNode t = root.table("trials");
     net.trials.count = t.integer("count", {}, 1);
+    t.allow("objective");  // read after the populations, by read_trial_objective
     net.trials.length = grid_steps(t, "length", t.number("length", Check::positive("ms")), net.grid);
     if (net.trials.length == 0) t.fail("length", "must be at least one step");
     t.finish();
@@ -110,7 +125,8 @@ void read_populations(Network& net, const ConfigNode& root) {
     ConfigNode t = pops.table(name);
     std::string model = t.choice("model", detail::model_names());
     std::int64_t size = t.integer("size", {}, 1, std::numeric_limits<std::uint32_t>::max());
-    detail::PopulationContext ctx{name, static_cast<std::size_t>(size), index++, net.grid, net.seed, t};
+    detail::PopulationContext ctx{name, static_cast<std::size_t>(size), index++, net.grid, net.seed,
+                                  net.trials.count > 0 ? net.trials.length : 0, t};
     // params may be absent: every parameter has a default.
     ConfigNode params = t.has("params") ? t.table("params") : ConfigNode::parse("", t.file() + " (no params)");
     net.populations.push_back(detail::make_population(ctx, model, params));
@@ -229,6 +245,46 @@ void read_output(Network& net, const ConfigNode& root) {
   o.finish();
 }
 
+void read_trial_objective(Network& net, const ConfigNode& root) {
+  if (!root.has("trials") || !root.table("trials").has("objective")) return;
+  ConfigNode o = root.table("trials").table("objective");
+  TrialSpec& tr = net.trials;
+  tr.population = population_of(net, o, "population");
+  const Population& pop = *net.populations[tr.population];
+  tr.skip = o.integer("skip", 0, 0);
+  if (tr.skip >= tr.length) o.fail("skip", "must be shorter than the trial (" + std::to_string(tr.length) + " steps)");
+  std::string data = o.string("data", "");
+  tr.objective = make_objective(o);  // reads kind and its own keys, then rejects unknown ones
+  if (tr.objective->reads() == "trace" && pop.observable_index("V_m") < 0)
+    o.fail("population", "'" + pop.name() + "' (" + pop.model() + ") has no V_m trace for " + tr.objective->name());
+  const std::string kind = tr.objective->name();
+  const bool needs_labels = kind.rfind("classification", 0) == 0, needs_targets = kind == "regression";
+  if (data.empty()) {
+    if (needs_labels || needs_targets)
+      o.fail("kind", kind + " needs " + (needs_labels ? "labels" : "targets") + " from a data set: give 'data'");
+    return;
+  }
+  Raster r;
+  try {
+    r = read_raster(data);
+  } catch (const ConfigError& e) {
+    o.fail("data", e.what());
+  }
+  tr.samples = r.batch;
+  tr.labels = std::move(r.labels);
+  tr.targets = std::move(r.targets);
+  const auto n = static_cast<std::size_t>(pop.size());
+  if (!tr.targets.empty() && (r.outputs != n || static_cast<Step>(r.steps) != tr.length - tr.skip))
+    o.fail("data", "targets are [" + std::to_string(r.steps) + " steps, " + std::to_string(r.outputs) +
+                       " units]; the objective sees [" + std::to_string(tr.length - tr.skip) + ", " +
+                       std::to_string(n) + "] (trial length minus skip, population size)");
+  if (needs_labels && tr.labels.empty()) o.fail("data", "the data set has no /inputs/labels for " + kind);
+  if (needs_targets && tr.targets.empty()) o.fail("data", "the data set has no /inputs/targets for " + kind);
+  for (auto label : tr.labels)
+    if (label < 0 || static_cast<std::size_t>(label) >= n)
+      o.fail("data", "label " + std::to_string(label) + " is not a unit of '" + pop.name() + "'");
+}
+
 // The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
 void choose_epoch(Network& net, const ConfigNode& root) {
   Step min_delay = std::numeric_limits<Step>::max();
@@ -257,6 +313,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_projections(net, root);
   read_inputs(net, root);
   read_output(net, root);
+  read_trial_objective(net, root);
   choose_epoch(net, root);
   root.finish();
   return net;

@@ -9,6 +9,7 @@
 
 #include "core/config.hpp"
 #include "core/time.hpp"
+#include "objectives/objective.hpp"
 #include "sim/current_source.hpp"
 #include "sim/population.hpp"
 #include "sim/projection.hpp"
@@ -30,10 +31,28 @@ struct OutputSpec {
   double flush_interval_s = 10.0;
 };
 
-// A run organised as repeated trials: neuron state is reset at every trial start, weights persist.
+// A run organised as repeated trials: neuron state is reset at every trial start, weights persist,
+// and an objective (optional) is evaluated on one population at every trial's end.
+//
+//   [trials]
+//   count = 100
+//   length = 102.0               # ms
+//   [trials.objective]
+//   kind = "classification_max"  # objectives/objective.hpp
+//   population = "out"           # whose trace (V_m on every step) or spike counts it reads
+//   skip = 2                     # trace steps dropped at the trial's start (delays), default 0
+//   data = "set.h5"              # labels / targets: trial k uses sample k mod samples
 struct TrialSpec {
   std::int64_t count = 0;  // 0: one continuous run
   Step length = 0;
+  std::shared_ptr<const Objective> objective;
+  std::size_t population = 0;
+  Step skip = 0;
+  std::vector<std::int64_t> labels;   // per sample
+  std::vector<double> targets;        // per sample, [steps, units]
+  std::size_t samples = 0;            // in the data set (0: none)
+
+  TrialTarget target(std::int64_t trial) const;
 };
 
 struct Network {

@@ -93,6 +93,33 @@ class FileWriter final : public RunObserver {
     std::fflush(stderr);
   }
 
+  void trial_done(std::int64_t, Step, const ObjectiveResult* r) override {
+    if (!r) return;
+    loss_.push_back(r->loss);
+    reward_.push_back(r->reward);
+    correct_.push_back(r->correct ? 1 : 0);
+  }
+
+  // Per-trial objective values, and the final weights of plastic projections (SONATA edge
+  // layout: source_node_id, target_node_id, syn_weight).
+  void write_results() {
+    if (net_.trials.objective) {
+      h5::Attributes a{{"objective", net_.trials.objective->name()},
+                       {"population", net_.populations[net_.trials.population]->name()}};
+      out_.write_vector("/trials/loss", loss_, a);
+      out_.write_vector("/trials/reward", reward_);
+      out_.write_vector("/trials/correct", correct_);
+    }
+    for (const Projection& p : net_.projections) {
+      if (!p.plastic()) continue;
+      std::vector<std::uint64_t> src(p.pre.begin(), p.pre.end()), dst(p.post.begin(), p.post.end());
+      const std::string g = "/weights/" + p.name + "/";
+      out_.write_vector(g + "source_node_id", src, {{"node_population", net_.populations[p.source]->name()}});
+      out_.write_vector(g + "target_node_id", dst, {{"node_population", net_.populations[p.target]->name()}});
+      out_.write_vector(g + "syn_weight", p.weight, {{"rule", p.rule->name()}});
+    }
+  }
+
   void end_progress() {
     if (progress_) std::fprintf(stderr, "\n");
   }
@@ -107,6 +134,8 @@ class FileWriter final : public RunObserver {
   std::vector<double> times_;
   std::vector<std::uint64_t> ids_;
   std::vector<float> rows_;
+  std::vector<double> loss_, reward_;
+  std::vector<std::uint8_t> correct_;
 };
 
 std::string iso_now() {
@@ -154,6 +183,7 @@ int run_command(const RunArgs& args) {
       counts[net.populations[p]->name()] = r.spike_counts[p];
       total += r.spike_counts[p];
     }
+    writer.write_results();
     out.finish_run_metadata(wall, counts);
     out.set_status(r.interrupted ? "interrupted" : "complete");
     out.close();

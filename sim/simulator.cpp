@@ -46,6 +46,40 @@ Simulator::Simulator(Network& net, int threads) : net_(net), threads_(std::max(1
     s.nodes = rep.nodes;
     pop_samplers_[rep.population].push_back(&s);
   }
+  if (const auto& tr = net_.trials; tr.objective && tr.objective->reads() == "trace") {
+    const Population& pop = *net_.populations[tr.population];
+    objective_sampler_.variables = {pop.observable_index("V_m")};
+    for (std::uint32_t i = 0; i < pop.size(); ++i) objective_sampler_.nodes.push_back(i);
+    objective_sampler_.stop = net_.duration;
+    pop_samplers_[tr.population].push_back(&objective_sampler_);
+  }
+}
+
+void Simulator::observe_trial() {
+  if (!net_.trials.objective) return;
+  if (net_.trials.objective->reads() == "trace") {
+    trial_trace_.insert(trial_trace_.end(), objective_sampler_.rows.begin(), objective_sampler_.rows.end());
+  } else {
+    trial_counts_.resize(net_.populations[net_.trials.population]->size(), 0.0);
+    for (const Spike& s : last_spikes_[net_.trials.population]) trial_counts_[s.node] += 1.0;
+  }
+}
+
+ObjectiveResult Simulator::evaluate_trial(std::int64_t trial) {
+  const TrialSpec& tr = net_.trials;
+  TrialObservation obs;
+  obs.n = net_.populations[tr.population]->size();
+  if (tr.objective->reads() == "trace") {
+    const std::size_t skip = static_cast<std::size_t>(tr.skip) * obs.n;
+    obs.T = (trial_trace_.size() - skip) / obs.n;
+    obs.trace.assign(trial_trace_.begin() + static_cast<std::ptrdiff_t>(skip), trial_trace_.end());
+  } else {
+    obs.counts = trial_counts_;
+    obs.counts.resize(obs.n, 0.0);
+  }
+  trial_trace_.clear();
+  trial_counts_.clear();
+  return tr.objective->evaluate(obs, tr.target(trial));
 }
 
 void Simulator::restart(Step at) {
@@ -106,7 +140,11 @@ void Simulator::advance_block(Block& b, Step t0, Step t1) {
 }
 
 void Simulator::prepare_samplers(Step t0, Step t1) {
-  for (Sampler& s : samplers_) {
+  std::vector<Sampler*> all;
+  for (Sampler& s : samplers_) all.push_back(&s);
+  if (!objective_sampler_.nodes.empty()) all.push_back(&objective_sampler_);
+  for (Sampler* sp : all) {
+    Sampler& s = *sp;
     s.first_row_step = s.next_sample(t0);
     Step end = std::min(t1, s.stop);
     s.n_rows = s.first_row_step < end ? static_cast<std::size_t>((end - 1 - s.first_row_step) / s.interval + 1) : 0;
@@ -154,6 +192,7 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
     }
     for (std::size_t r = 0; r < samplers_.size(); ++r)
       if (samplers_[r].n_rows > 0) observer.samples(r, samplers_[r]);
+    observe_trial();
     observer.epoch_done(t1);
     t0 = t1;
     result.reached = t1;
@@ -161,7 +200,13 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
     if (trial_end) {
       for (auto& p : net_.projections)
         if (p.plastic()) p.update->end_trial();
-      observer.trial_done(net_.trials.count > 0 ? t1 / trial - 1 : 0, t1);
+      std::int64_t index = net_.trials.count > 0 ? t1 / trial - 1 : 0;
+      if (net_.trials.objective) {
+        ObjectiveResult r = evaluate_trial(index);
+        observer.trial_done(index, t1, &r);
+      } else {
+        observer.trial_done(index, t1, nullptr);
+      }
       if (t1 < net_.duration) restart(t1);
     }
   }

@@ -25,8 +25,9 @@ class RunObserver {
   virtual void samples(std::size_t /*report*/, const Sampler&) {}
   virtual void epoch_done(Step /*t1*/) {}
   // A trial ended at t1 (a run without [trials] is one trial). Measured updates of the trial are
-  // readable here; the next trial starts from zero.
-  virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/) {}
+  // readable here; the next trial starts from zero. `result`: the objective's evaluation of the
+  // trial, or nullptr without an objective.
+  virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/, const ObjectiveResult* /*result*/) {}
 };
 
 struct RunResult {
@@ -59,6 +60,8 @@ class Simulator {
   void deliver(Block& b);
   void restart(Step at);  // state to initial values, nothing in flight
   void prepare_samplers(Step t0, Step t1);
+  void observe_trial();  // collect what the objective reads, once per epoch
+  ObjectiveResult evaluate_trial(std::int64_t trial);
 
   Network& net_;
   int threads_;
@@ -67,6 +70,9 @@ class Simulator {
   std::vector<std::vector<Spike>> last_spikes_;  // per population, previous epoch, sorted
   std::vector<Sampler> samplers_;                // one per report
   std::vector<std::vector<Sampler*>> pop_samplers_;
+  // The objective's view of the current trial: V_m of its population on every step, or counts.
+  Sampler objective_sampler_;
+  std::vector<double> trial_trace_, trial_counts_;
 };
 
 }  // namespace apical

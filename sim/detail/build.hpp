@@ -15,6 +15,7 @@ struct PopulationContext {
   std::uint32_t index;  // position in the network, the owner of its random streams
   Grid grid;
   std::uint64_t seed;
+  Step trial_length;        // 0 without [trials]
   const ConfigNode& table;  // the population's table (for `initial`)
 };
 

@@ -98,7 +98,7 @@ plasticity = { rule = "stdp_pair", eta = 0.5, )") + mode_schedule + R"( }
     Network& n;
     std::vector<std::vector<double>> measured;
     explicit Trials(Network& nn) : Recorded(nn), n(nn) {}
-    void trial_done(std::int64_t, Step) override {
+    void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
       auto m = n.projections[1].update->measured();
       measured.emplace_back(m.begin(), m.end());
     }

@@ -6,7 +6,8 @@
 // hidden spikes s_t to their targets within the same step. So apical's network is SURROGATE's
 // network delayed: with 1-step delays everywhere, apical's hidden V at step t+1 is mem_t and its
 // readout V at step t+2 is out_t. Each batch element is one trial of T+2 steps (state reset in
-// between, weights kept).
+// between, weights kept), presented by a raster_generator from the reference file itself, and the
+// trial objective (skip = 2) reproduces the reference loss.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -46,7 +47,6 @@ void check_reference(const std::string& name) {
   const double dt = attr("dt");
   const std::size_t T = iattr("T"), B = iattr("B"), n_in = iattr("n_in"), n_hid = iattr("n_hid"), n_out = iattr("n_out");
   const bool recurrent = iattr("recurrent") == 1;
-  auto x = h5::read_array<std::uint8_t>(f.get(), "inputs/spikes");
   auto mem = h5::read_array<double>(f.get(), "reference/mem");
   auto out = h5::read_array<double>(f.get(), "reference/out");
   const std::size_t L = T + 2;  // trial length in steps
@@ -58,21 +58,13 @@ void check_reference(const std::string& name) {
   if (recurrent)
     write_edge_file((dir / "v.h5").string(), "v", dense_edges(h5::read_array<double>(f.get(), "weights/V").data, n_hid, n_hid, dt), "hid", "hid");
 
-  std::ostringstream ids, times;
-  bool first = true;
-  for (std::size_t b = 0; b < B; ++b)
-    for (std::size_t t = 0; t < T; ++t)
-      for (std::size_t i = 0; i < n_in; ++i)
-        if (x.data[(b * T + t) * n_in + i]) {
-          ids << (first ? "" : ", ") << i;
-          times << (first ? "" : ", ") << static_cast<double>(b * L + t) * dt;
-          first = false;
-        }
+  const std::string loss = h5::read_attr_string(params.get(), "loss");
   std::ostringstream cfg;
   cfg.precision(17);
   cfg << "[simulation]\ndt = " << dt << "\n[trials]\ncount = " << B << "\nlength = " << static_cast<double>(L) * dt << "\n"
-      << "[populations.in]\nmodel = \"spike_generator\"\nsize = " << n_in << "\nparams = { node_ids = [" << ids.str()
-      << "], times = [" << times.str() << "] }\n"
+      << "[trials.objective]\nkind = \"" << (loss == "classification" ? "classification_max" : "regression")
+      << "\"\npopulation = \"out\"\nskip = 2\ndata = \"" << path << "\"\n"
+      << "[populations.in]\nmodel = \"raster_generator\"\nsize = " << n_in << "\nparams = { file = \"" << path << "\" }\n"
       << "[populations.hid]\nmodel = \"lif_discrete\"\nsize = " << n_hid << "\nparams = { tau_m = " << attr("tau_mem")
       << ", tau_syn = " << attr("tau_syn") << ", V_th = " << attr("threshold") << ", V_reset = 0.0 }\n"
       << "[populations.out]\nmodel = \"li_readout\"\nsize = " << n_out << "\nparams = { tau_m = " << attr("tau_mem")
@@ -84,7 +76,13 @@ void check_reference(const std::string& name) {
   cfg << "[[output.reports]]\npopulation = \"hid\"\n[[output.reports]]\npopulation = \"out\"\n";
 
   Network net = test::network(cfg.str());
-  auto r = test::run(net);
+  struct Losses : test::Recorded {
+    std::vector<double> loss;
+    using Recorded::Recorded;
+    void trial_done(std::int64_t, Step, const ObjectiveResult* res) override { loss.push_back(res->loss); }
+  } rec(net);
+  Simulator(net, 1).run(rec);
+  test::RunOutput r{rec.spike_lists, rec.sample_rows, net.grid};
   std::filesystem::remove_all(dir);
   const auto& hid = r.samples[0];
   const auto& ro = r.samples[1];
@@ -113,6 +111,13 @@ void check_reference(const std::string& name) {
   CHECK(spikes > 0);
   CHECK(worst_mem <= 1e-12 * (1.0 + scale));
   CHECK(worst_out <= 1e-12 * (1.0 + scale));
+  // The trial objective on the readout, minus its first 2 steps, is SURROGATE's loss: L is the
+  // mean over the batch of the per-trial losses.
+  REQUIRE(rec.loss.size() == B);
+  double mean = 0;
+  for (double l : rec.loss) mean += l / static_cast<double>(B);
+  double ref_loss = h5::read_scalar<double>(f.get(), "reference/loss");
+  CHECK(std::fabs(mean - ref_loss) <= 1e-12 * (1.0 + std::fabs(ref_loss)));
 }
 
 }  // namespace
