@@ -31,6 +31,7 @@ void LifPscExp::derive(Params& p) {
   p.inv_tau_in = 1.0 / p.tau_syn_in;
   p.k_ex = rate_difference(p.tau_syn_ex, p.tau_m);
   p.k_in = rate_difference(p.tau_syn_in, p.tau_m);
+  p.theta = p.V_th - p.E_L;
 }
 
 namespace {
@@ -127,22 +128,6 @@ double u_end(const Trajectory& tr, const LifPscExp::Propagator& P) {
   return tr.u0 * P.e_m + tr.u_inf * P.one_minus_e_m + P.e_m * (tr.a_ex * P.phi_ex + tr.a_in * P.phi_in);
 }
 
-// Decides, without transcendental functions, the common case: V has no interior maximum on
-// [0, dt], so V(dt) alone says whether V_th is reached. g' = -(a_ex/tau_ex) e^{-k_ex t} -
-// (a_in/tau_in) e^{-k_in t} has at most one zero: if it has the same sign at both ends, g is
-// monotone on [0, dt], and unless g goes from positive to negative, V has no interior maximum.
-inline bool monotone_or_convex(const Trajectory& tr, const LifPscExp::Params& p, const LifPscExp::Propagator& P,
-                        bool& increasing) {
-  const double c_ex = tr.a_ex * p.inv_tau_ex, c_in = tr.a_in * p.inv_tau_in;
-  const double dg0 = -(c_ex + c_in), dg1 = -(c_ex * P.ek_ex + c_in * P.ek_in);
-  if ((dg0 >= 0.0) != (dg1 >= 0.0)) return false;
-  const double lead = -(tr.u0 - tr.u_inf) * p.inv_tau_m;
-  const double g0 = lead + tr.a_ex + tr.a_in;
-  const double g1 = lead + tr.a_ex * (P.ek_ex - P.phi_ex * p.inv_tau_m) + tr.a_in * (P.ek_in - P.phi_in * p.inv_tau_m);
-  increasing = g0 >= 0.0 && g1 >= 0.0;
-  return !(g0 > 0.0 && g1 < 0.0);
-}
-
 void commit(LifPscExp::State& s, const LifPscExp::Params& p, const LifPscExp::Propagator& P, double u) {
   s.V_m = p.E_L + u;
   s.I_ex *= P.e_ex;
@@ -158,10 +143,9 @@ void LifPscExp::propagate(State& s, const Params& p, double I_ext, const Propaga
 double LifPscExp::find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P) {
   Trajectory tr(s, p, I_ext);
   const double theta = p.V_th - p.E_L;
-  bool increasing = false;
-  if (monotone_or_convex(tr, p, P, increasing)) {
+  if (LifPscExp::no_interior_maximum(tr.u0, tr.u_inf, tr.a_ex, tr.a_in, p, P)) {
     if (u_end(tr, P) < theta) return -1.0;
-    if (increasing) {  // one crossing in (0, dt]
+    if (tr.g(0.0) >= 0.0 && tr.g(P.dt) >= 0.0) {  // increasing all the way: one crossing in (0, dt]
       auto f = [&](double t) { return tr.u(t) - theta; };
       auto df = [&](double t) { return tr.du(t); };
       return detail::locate_increasing_root(f, df, 0.0, P.dt);
@@ -170,16 +154,9 @@ double LifPscExp::find_crossing(const State& s, const Params& p, double I_ext, c
   return find_crossing_general(tr, theta, P.dt, p);
 }
 
-double LifPscExp::advance_unless_crossing(State& s, const Params& p, double I_ext, const Propagator& P) {
-  Trajectory tr(s, p, I_ext);
-  const double u = u_end(tr, P);
-  bool increasing = false;
-  if (u < p.V_th - p.E_L && monotone_or_convex(tr, p, P, increasing)) {
-    commit(s, p, P, u);
-    return -1.0;
-  }
+double LifPscExp::advance_or_locate(State& s, const Params& p, double I_ext, const Propagator& P) {
   double tc = find_crossing(s, p, I_ext, P);
-  if (tc < 0.0) commit(s, p, P, u);
+  if (tc < 0.0) propagate(s, p, I_ext, P);
   return tc;
 }
 

@@ -37,6 +37,7 @@ struct LifPscExp {
     double E_L = -70.0, V_reset = -70.0, V_th = -55.0, I_e = 0.0;
     // Derived by derive() only, so that the hot loop has no division.
     double inv_C = 0, inv_tau_m = 0, R = 0, inv_tau_ex = 0, inv_tau_in = 0, k_ex = 0, k_in = 0;
+    double theta = 0;  // V_th - E_L
   };
   static void derive(Params& p);
   struct State {
@@ -68,7 +69,36 @@ struct LifPscExp {
   static double find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P);
   // The hot path: advance by P.dt and return -1 if V stays below V_th; otherwise leave the state
   // as it was and return the crossing time. Decides most intervals without any exp or log.
-  static double advance_unless_crossing(State& s, const Params& p, double I_ext, const Propagator& P);
+  // Inline: it runs once per neuron and epoch.
+  static double advance_unless_crossing(State& s, const Params& p, double I_ext, const Propagator& P) {
+    const double u0 = s.V_m - p.E_L, u_inf = (p.I_e + I_ext) * p.R;
+    const double a_ex = s.I_ex * p.inv_C, a_in = s.I_in * p.inv_C;
+    // Term for term the expression of propagate(), so that both agree to the last bit.
+    const double u = u0 * P.e_m + u_inf * P.one_minus_e_m + P.e_m * (a_ex * P.phi_ex + a_in * P.phi_in);
+    if (u < p.theta && no_interior_maximum(u0, u_inf, a_ex, a_in, p, P)) {
+      s.V_m = p.E_L + u;
+      s.I_ex *= P.e_ex;
+      s.I_in *= P.e_in;
+      return -1.0;
+    }
+    return advance_or_locate(s, p, I_ext, P);
+  }
+  // V(t) - E_L = u has no maximum inside (0, dt), so V(dt) alone decides whether V_th is reached.
+  // u' = e^{-t/tau_m} g(t), and g' = -(a_ex/tau_ex) e^{-k_ex t} - (a_in/tau_in) e^{-k_in t} has at
+  // most one zero: if g' has the same sign at both ends, g is monotone on [0, dt], and u has an
+  // interior maximum only if g goes from positive to negative. No transcendental function here.
+  static bool no_interior_maximum(double u0, double u_inf, double a_ex, double a_in, const Params& p,
+                                  const Propagator& P) {
+    const double c_ex = a_ex * p.inv_tau_ex, c_in = a_in * p.inv_tau_in;
+    const double dg0 = -(c_ex + c_in), dg1 = -(c_ex * P.ek_ex + c_in * P.ek_in);
+    if ((dg0 >= 0.0) != (dg1 >= 0.0)) return false;
+    const double lead = -(u0 - u_inf) * p.inv_tau_m;
+    const double g0 = lead + a_ex + a_in;
+    const double g1 = lead + a_ex * (P.ek_ex - P.phi_ex * p.inv_tau_m) + a_in * (P.ek_in - P.phi_in * p.inv_tau_m);
+    return !(g0 > 0.0 && g1 < 0.0);
+  }
+  // The rest of advance_unless_crossing: the general crossing search, then the advance.
+  static double advance_or_locate(State& s, const Params& p, double I_ext, const Propagator& P);
   static void receive(State& s, int receptor, double w) { (receptor == 0 ? s.I_ex : s.I_in) += w; }
   static void reset(State& s, const Params& p) { s.V_m = p.V_reset; }
   static bool above_threshold(const State& s, const Params& p) { return s.V_m >= p.V_th; }

@@ -72,9 +72,15 @@ class EventPopulation final : public Population {
     std::vector<SampleCursor> cursors;
     // Most intervals are a whole epoch without input: their propagator is computed once here.
     const Propagator whole = M::propagator(p_, grid_.diff(Time{t0, 0.0}, Time{t1, 0.0}));
+    const Time start{t0, 0.0};
     for (std::size_t i = first; i < last; ++i) {
       if (!samplers.empty()) open_cursors(i, t0, samplers, cursors);
-      Neuron n{*this, i, Time{t0, 0.0}, spikes, cursors, whole};
+      // Most neurons, in most epochs, receive nothing, are not refractory, are not sampled and
+      // stay below threshold: one call decides and advances them.
+      const bool quiet = (e == events.size() || events[e].target != i) && cursors.empty() &&
+                         !(start < ref_until_[i]) && !M::above_threshold(state_[i], p_);
+      if (quiet && advance_quietly(i, whole)) continue;
+      Neuron n{*this, i, start, spikes, cursors, whole};
       while (e < events.size() && events[e].target == i) {
         const Time te{events[e].step, events[e].offset};
         n.advance_to(te, t1);
@@ -87,6 +93,16 @@ class EventPopulation final : public Population {
   }
 
  private:
+  // Advance neuron i over the whole epoch if it does not reach threshold; false (state untouched)
+  // if it does, and the general path must locate the spike.
+  bool advance_quietly(std::size_t i, const Propagator& whole) {
+    if constexpr (requires(State& st) { M::advance_unless_crossing(st, p_, 0.0, whole); }) {
+      return M::advance_unless_crossing(state_[i], p_, I_ext_[i], whole) < 0.0;
+    } else {
+      return false;
+    }
+  }
+
   // Sampling cursors of neuron i for this epoch, one per sampler that records it.
   static void open_cursors(std::size_t i, Step t0, std::span<Sampler*> samplers,
                            std::vector<SampleCursor>& cursors) {
