@@ -62,10 +62,12 @@ class RandomStream {
     }
     return static_cast<std::uint32_t>(m >> 32);
   }
-  // Number of failures before the first success of Bernoulli(p), 0 < p <= 1.
-  std::uint64_t geometric(double p) {
+  // Number of failures before the first success of Bernoulli(p), 0 < p <= 1, capped at `cap`
+  // (a tiny p gives gaps beyond any integer type; converting those would be undefined).
+  std::uint64_t geometric(double p, std::uint64_t cap = std::uint64_t{1} << 62) {
     if (p >= 1.0) return 0;
-    return static_cast<std::uint64_t>(std::floor(std::log(uniform()) / std::log1p(-p)));
+    double gap = std::floor(std::log(uniform()) / std::log1p(-p));
+    return gap < static_cast<double>(cap) ? static_cast<std::uint64_t>(gap) : cap;
   }
 
  private:

@@ -2,18 +2,13 @@
 
 #include <cmath>
 
+#include "models/detail/membrane.hpp"
+
 namespace apical {
 
 LifPscDelta::Params LifPscDelta::parse(const ConfigNode& c) {
   Params p;
-  p.C_m = c.number("C_m", p.C_m, Check::positive("pF"));
-  p.tau_m = c.number("tau_m", p.tau_m, Check::positive("ms"));
-  p.t_ref = c.number("t_ref", p.t_ref, Check::non_negative("ms"));
-  p.E_L = c.number("E_L", p.E_L, Check::finite("mV"));
-  p.V_reset = c.number("V_reset", p.V_reset, Check::finite("mV"));
-  p.V_th = c.number("V_th", p.V_th, Check::finite("mV"));
-  p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
-  if (!(p.V_reset < p.V_th)) c.fail(c.has("V_reset") ? "V_reset" : "V_th", "V_reset must be below V_th");
+  detail::parse_membrane(c, p);
   return p;
 }
 

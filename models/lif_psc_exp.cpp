@@ -3,22 +3,16 @@
 #include <cmath>
 
 #include "models/detail/crossing.hpp"
+#include "models/detail/membrane.hpp"
 #include "models/propagator.hpp"
 
 namespace apical {
 
 LifPscExp::Params LifPscExp::parse(const ConfigNode& c) {
   Params p;
-  p.C_m = c.number("C_m", p.C_m, Check::positive("pF"));
-  p.tau_m = c.number("tau_m", p.tau_m, Check::positive("ms"));
+  detail::parse_membrane(c, p);
   p.tau_syn_ex = c.number("tau_syn_ex", p.tau_syn_ex, Check::positive("ms"));
   p.tau_syn_in = c.number("tau_syn_in", p.tau_syn_in, Check::positive("ms"));
-  p.t_ref = c.number("t_ref", p.t_ref, Check::non_negative("ms"));
-  p.E_L = c.number("E_L", p.E_L, Check::finite("mV"));
-  p.V_reset = c.number("V_reset", p.V_reset, Check::finite("mV"));
-  p.V_th = c.number("V_th", p.V_th, Check::finite("mV"));
-  p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
-  if (!(p.V_reset < p.V_th)) c.fail(c.has("V_reset") ? "V_reset" : "V_th", "V_reset must be below V_th");
   derive(p);
   return p;
 }

@@ -69,7 +69,7 @@ std::vector<SynapseSpec> connect(const Rule& r, std::size_t n_pre, std::size_t n
       RandomStream rng(seed, StreamKind::connectivity, index, static_cast<std::uint32_t>(i));
       if (r.p <= 0.0) continue;
       // Geometric gaps between successes: O(synapses) draws rather than O(n_pre n_post).
-      for (std::uint64_t j = rng.geometric(r.p); j < n_post; j += 1 + rng.geometric(r.p))
+      for (std::uint64_t j = rng.geometric(r.p, n_post); j < n_post; j += 1 + rng.geometric(r.p, n_post))
         if (allowed(i, j)) add(i, j);
     }
   } else if (r.kind == "fixed_indegree") {

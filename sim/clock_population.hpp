@@ -3,41 +3,23 @@
 #pragma once
 #include <cmath>
 
-#include "sim/population.hpp"
+#include "sim/model_population.hpp"
 
 namespace apical {
 
 template <class M>
-class ClockPopulation final : public Population {
+class ClockPopulation final : public ModelPopulation<M> {
+  using Base = ModelPopulation<M>;
+  using Base::I_ext_, Base::p_, Base::state_;
+
  public:
-  using State = typename M::State;
-  using Params = typename M::Params;
+  using typename Base::Params, typename Base::State;
 
-  ClockPopulation(std::string name, std::size_t size, Grid grid, Params params,
-                  std::vector<State> initial)
-      : Population(std::move(name), M::name, size, grid), p_(params), initial_(std::move(initial)) {
-    reset(0);
-  }
+  ClockPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial)
+      : Base(std::move(name), size, grid, params, std::move(initial)) {}
 
-  std::vector<std::string> receptors() const override { return {M::receptors.begin(), M::receptors.end()}; }
-  std::vector<std::string> observables() const override { return {M::observables.begin(), M::observables.end()}; }
-  std::vector<std::string> observable_units() const override {
-    return {M::observable_units.begin(), M::observable_units.end()};
-  }
   bool clock_driven() const override { return true; }
-  const Params& params() const { return p_; }
-
-  void reset(Step) override {
-    state_ = initial_;
-    I_ext_.assign(size(), 0.0);
-  }
-  double observable(std::size_t i, int k) const override { return M::observable(state_[i], k); }
-  std::int64_t first_non_finite(std::size_t first, std::size_t last) const override {
-    for (std::size_t i = first; i < last; ++i)
-      for (std::size_t k = 0; k < M::observables.size(); ++k)
-        if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return static_cast<std::int64_t>(i);
-    return -1;
-  }
+  void reset(Step) override { Base::reset_state(); }
 
   void advance(std::size_t first, std::size_t last, Step t0, Step t1,
                std::span<const InputEvent> events, std::vector<Spike>& spikes,
@@ -49,11 +31,11 @@ class ClockPopulation final : public Population {
         double x = 0.0;
         for (; e < events.size() && events[e].target == i && events[e].step == t; ++e) {
           if (events[e].port == kCurrentPort) I_ext_[i] += events[e].weight;
-          else x += arrive(events[e], Time{t, events[e].offset});
+          else x += this->arrive(events[e], Time{t, events[e].offset});
         }
         if (M::step(state_[i], p_, x + I_ext_[i])) {
           spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
-          post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0});
+          this->post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0});
         }
       }
     }
@@ -72,10 +54,6 @@ class ClockPopulation final : public Population {
     }
   }
 
-  Params p_;
-  std::vector<State> initial_;
-  std::vector<State> state_;
-  std::vector<double> I_ext_;
 };
 
 }  // namespace apical

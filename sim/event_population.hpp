@@ -7,7 +7,7 @@
 #include <concepts>
 #include <functional>
 
-#include "sim/population.hpp"
+#include "sim/model_population.hpp"
 
 namespace apical {
 
@@ -29,40 +29,22 @@ concept ExactModel = requires(typename M::State& s, const typename M::State& cs,
 };
 
 template <ExactModel M>
-class EventPopulation final : public Population {
+class EventPopulation final : public ModelPopulation<M> {
+  using Base = ModelPopulation<M>;
+  using Base::I_ext_, Base::p_, Base::state_, Base::grid_;
+
  public:
-  using State = typename M::State;
-  using Params = typename M::Params;
+  using typename Base::Params, typename Base::State;
   using Propagator = typename M::Propagator;
 
-  // `initial` holds each neuron's state at the start of a run (and of every trial).
-  EventPopulation(std::string name, std::size_t size, Grid grid, Params params,
-                  std::vector<State> initial)
-      : Population(std::move(name), M::name, size, grid), p_(params), initial_(std::move(initial)) {
+  EventPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial)
+      : Base(std::move(name), size, grid, params, std::move(initial)) {
     reset(0);
   }
 
-  std::vector<std::string> receptors() const override { return {M::receptors.begin(), M::receptors.end()}; }
-  std::vector<std::string> observables() const override { return {M::observables.begin(), M::observables.end()}; }
-  std::vector<std::string> observable_units() const override {
-    return {M::observable_units.begin(), M::observable_units.end()};
-  }
-  const Params& params() const { return p_; }
-  const State& state(std::size_t i) const { return state_[i]; }
-
   void reset(Step) override {
-    state_ = initial_;
-    I_ext_.assign(size(), 0.0);
-    ref_until_.assign(size(), Time{std::numeric_limits<Step>::min() / 2, 0.0});
-  }
-
-  double observable(std::size_t i, int k) const override { return M::observable(state_[i], k); }
-
-  std::int64_t first_non_finite(std::size_t first, std::size_t last) const override {
-    for (std::size_t i = first; i < last; ++i)
-      for (std::size_t k = 0; k < M::observables.size(); ++k)
-        if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return static_cast<std::int64_t>(i);
-    return -1;
+    Base::reset_state();
+    ref_until_.assign(this->size(), Time{std::numeric_limits<Step>::min() / 2, 0.0});
   }
 
   void advance(std::size_t first, std::size_t last, Step t0, Step t1,
@@ -222,11 +204,7 @@ class EventPopulation final : public Population {
     }
   };
 
-  Params p_;
-  std::vector<State> initial_;
-  std::vector<State> state_;
-  std::vector<double> I_ext_;     // pA, sum of current sources
-  std::vector<Time> ref_until_;   // end of the absolute refractory period
+  std::vector<Time> ref_until_;  // end of the absolute refractory period
 };
 
 }  // namespace apical

@@ -11,7 +11,7 @@ namespace apical {
 PoissonGenerator::PoissonGenerator(std::string name, std::size_t size, Grid grid,
                                    std::vector<double> times_ms, std::vector<double> rates_hz,
                                    std::uint64_t seed, std::uint32_t stream_owner)
-    : Population(std::move(name), "poisson_generator", size, grid), times_ms_(std::move(times_ms)) {
+    : Generator(std::move(name), "poisson_generator", size, grid), times_ms_(std::move(times_ms)) {
   for (double r : rates_hz) rates_per_ms_.push_back(r * units::hz_to_per_ms);
   rng_.reserve(size);
   for (std::size_t i = 0; i < size; ++i)
@@ -59,7 +59,7 @@ void PoissonGenerator::advance(std::size_t first, std::size_t last, Step, Step t
 SpikeGenerator::SpikeGenerator(std::string name, std::size_t size, Grid grid,
                                const std::vector<std::uint64_t>& node_ids,
                                const std::vector<double>& times_ms)
-    : Population(std::move(name), "spike_generator", size, grid), trains_(size), cursor_(size, 0) {
+    : Generator(std::move(name), "spike_generator", size, grid), trains_(size), cursor_(size, 0) {
   for (std::size_t k = 0; k < node_ids.size(); ++k) trains_[node_ids[k]].push_back(grid.from_ms(times_ms[k]));
   for (auto& tr : trains_) std::sort(tr.begin(), tr.end());
 }
@@ -80,7 +80,7 @@ void SpikeGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
 
 RasterGenerator::RasterGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples,
                                  std::size_t steps, const std::vector<std::uint8_t>& raster, Step trial_length)
-    : Population(std::move(name), "raster_generator", size, grid),
+    : Generator(std::move(name), "raster_generator", size, grid),
       samples_(samples),
       trial_length_(trial_length),
       steps_(samples, std::vector<std::vector<Step>>(size)),

@@ -9,22 +9,28 @@
 
 namespace apical {
 
+// A population that only emits spikes: no inputs, no state anyone reads.
+class Generator : public Population {
+ public:
+  using Population::Population;
+  std::vector<std::string> receptors() const override { return {}; }
+  std::vector<std::string> observables() const override { return {}; }
+  std::vector<std::string> observable_units() const override { return {}; }
+  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
+  double observable(std::size_t, int) const override { return 0.0; }
+};
+
 // poisson_generator: each node emits an independent Poisson train (exact, off-grid times) with
 // a rate that is constant or piecewise constant in time (a table of (time, rate) steps; the train
 // is drawn by time rescaling of a unit-rate process). Parameters: rate [Hz], or times [ms] with
 // rates [Hz] (rate k holds from times[k] to times[k+1]; times[0] must be 0).
-class PoissonGenerator final : public Population {
+class PoissonGenerator final : public Generator {
  public:
   PoissonGenerator(std::string name, std::size_t size, Grid grid, std::vector<double> times_ms,
                    std::vector<double> rates_hz, std::uint64_t seed, std::uint32_t stream_owner);
-  std::vector<std::string> receptors() const override { return {}; }
-  std::vector<std::string> observables() const override { return {}; }
-  std::vector<std::string> observable_units() const override { return {}; }
   void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
-  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
   void reset(Step at) override;
-  double observable(std::size_t, int) const override { return 0.0; }
 
  private:
   // Time (ms) at which the integrated rate, starting from t_from, has grown by `mass`; or +inf.
@@ -39,18 +45,13 @@ class PoissonGenerator final : public Population {
 
 // spike_generator: each node emits the spike times it is given (ms, off-grid allowed), from the
 // config (node_ids, times) or from a SONATA spike file.
-class SpikeGenerator final : public Population {
+class SpikeGenerator final : public Generator {
  public:
   SpikeGenerator(std::string name, std::size_t size, Grid grid,
                  const std::vector<std::uint64_t>& node_ids, const std::vector<double>& times_ms);
-  std::vector<std::string> receptors() const override { return {}; }
-  std::vector<std::string> observables() const override { return {}; }
-  std::vector<std::string> observable_units() const override { return {}; }
   void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
-  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
   void reset(Step at) override;
-  double observable(std::size_t, int) const override { return 0.0; }
 
  private:
   std::vector<std::vector<Time>> trains_;
@@ -62,18 +63,13 @@ class SpikeGenerator final : public Population {
 // of SURROGATE.md section 8); trial k presents sample k mod samples: a 1 at (step t, input i)
 // is a spike of node i at grid step t of the trial. Without [trials], sample 0 from step 0.
 // Parameters: file (path).
-class RasterGenerator final : public Population {
+class RasterGenerator final : public Generator {
  public:
   RasterGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples, std::size_t steps,
                   const std::vector<std::uint8_t>& raster, Step trial_length);
-  std::vector<std::string> receptors() const override { return {}; }
-  std::vector<std::string> observables() const override { return {}; }
-  std::vector<std::string> observable_units() const override { return {}; }
   void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
-  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
   void reset(Step at) override;
-  double observable(std::size_t, int) const override { return 0.0; }
 
  private:
   std::size_t samples_;

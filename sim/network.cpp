@@ -172,10 +172,16 @@ void read_inputs(Network& net, const ConfigNode& root) {
       auto amps = t.numbers("amplitudes", Check::finite("pA"));
       if (times.size() != amps.size()) t.fail("amplitudes", "must have as many values as times");
       std::vector<std::pair<Step, double>> ch;
+      Step last = -1;
       for (std::size_t k = 0; k < times.size(); ++k) {
         Step s = grid_steps(t, "times", times[k], net.grid);
-        if (!ch.empty() && s <= ch.back().first) t.fail("times", "must be strictly increasing");
-        if (s >= start && s < stop) ch.push_back({s, amps[k]});
+        if (s <= last) t.fail("times", "must be strictly increasing");
+        last = s;
+        // An amplitude set before `start` is the one in force when the source switches on.
+        Step at = std::max(s, start);
+        if (at >= stop) break;
+        if (!ch.empty() && ch.back().first == at) ch.back().second = amps[k];
+        else ch.push_back({at, amps[k]});
       }
       if (stop != CurrentSource::kNever) ch.push_back({stop, 0.0});
       net.sources.push_back(CurrentSource::piecewise(name, target, nodes, ch, CurrentSource::Kind::step));

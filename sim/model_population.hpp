@@ -1,0 +1,51 @@
+// What every population of one neuron model shares, whether it is advanced event by event
+// (EventPopulation) or step by step (ClockPopulation): parameters, state arrays, external
+// current, and the model's names for receptors and observables.
+#pragma once
+#include <cmath>
+#include <vector>
+
+#include "sim/population.hpp"
+
+namespace apical {
+
+template <class M>
+class ModelPopulation : public Population {
+ public:
+  using State = typename M::State;
+  using Params = typename M::Params;
+
+  // `initial` holds each neuron's state at the start of a run (and of every trial).
+  ModelPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial)
+      : Population(std::move(name), M::name, size, grid), p_(params), initial_(std::move(initial)) {
+    reset_state();
+  }
+
+  std::vector<std::string> receptors() const override { return {M::receptors.begin(), M::receptors.end()}; }
+  std::vector<std::string> observables() const override { return {M::observables.begin(), M::observables.end()}; }
+  std::vector<std::string> observable_units() const override {
+    return {M::observable_units.begin(), M::observable_units.end()};
+  }
+  double observable(std::size_t i, int k) const override { return M::observable(state_[i], k); }
+  std::int64_t first_non_finite(std::size_t first, std::size_t last) const override {
+    for (std::size_t i = first; i < last; ++i)
+      for (std::size_t k = 0; k < M::observables.size(); ++k)
+        if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return static_cast<std::int64_t>(i);
+    return -1;
+  }
+  const Params& params() const { return p_; }
+  const State& state(std::size_t i) const { return state_[i]; }
+
+ protected:
+  void reset_state() {
+    state_ = initial_;
+    I_ext_.assign(size(), 0.0);
+  }
+
+  Params p_;
+  std::vector<State> initial_;
+  std::vector<State> state_;
+  std::vector<double> I_ext_;  // sum of current sources (pA, or the model's unit)
+};
+
+}  // namespace apical
