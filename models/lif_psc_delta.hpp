@@ -13,6 +13,7 @@
 // I_e 0 pA. Receptors: "ex" and "in" (both add w; the sign of w decides). Observable: V_m (mV).
 #pragma once
 #include <array>
+#include <limits>
 #include <cmath>
 
 #include "core/config.hpp"
@@ -48,6 +49,15 @@ struct LifPscDelta {
   }
   static void propagate_refractory(State&, const Params&, const Propagator&) {}
   static double find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P);
+  // A lower bound on the time to reach V_th without input (see LifPscExp::safe_time, with A = 0).
+  static double safe_time(const State& s, const Params& p, double I_ext) {
+    const double u0 = s.V_m - p.E_L, theta = p.V_th - p.E_L;
+    if (!(u0 < theta)) return 0.0;
+    const double u_inf = (p.I_e + I_ext) * p.tau_m / p.C_m;
+    if (!std::isfinite(u_inf)) return 0.0;  // an overflowing drive: keep integrating, so it is seen
+    if (u_inf <= theta) return std::numeric_limits<double>::infinity();
+    return 0.999999 * (theta - u0) * p.tau_m / (u_inf - u0);
+  }
   static void receive(State& s, int, double w) { s.V_m += w; }
   static void reset(State& s, const Params& p) { s.V_m = p.V_reset; }
   static bool above_threshold(const State& s, const Params& p) { return s.V_m >= p.V_th; }

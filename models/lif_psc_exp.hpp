@@ -19,7 +19,10 @@
 //   V_reset -70 mV, V_th -55 mV, I_e 0 pA.   Initial state: V_m (default E_L), I_ex, I_in (0 pA).
 // Observables: V_m (mV), I_ex (pA), I_in (pA).
 #pragma once
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 
 #include "core/config.hpp"
 
@@ -99,6 +102,20 @@ struct LifPscExp {
   }
   // The rest of advance_unless_crossing: the general crossing search, then the advance.
   static double advance_or_locate(State& s, const Params& p, double I_ext, const Propagator& P);
+  // A lower bound on the time V needs to reach V_th without new input (ms; +inf if it never can),
+  // so that the scheduler can leave a quiet neuron alone. With a = I/C,
+  //   u' = -(u - u_inf)/tau_m + a_ex e^{-t/tau_ex} + a_in e^{-t/tau_in} <= -(u - u_inf)/tau_m + A,
+  // A the sum of the positive parts of a_ex and a_in. By comparison u(t) <= w(t), where
+  // w' = -(w - u_inf)/tau_m + A, w(0) = u0, rises concavely to w_inf = u_inf + A tau_m, so
+  // w(t) <= u0 + t (w_inf - u0) / tau_m. The factor below 1 covers rounding.
+  static double safe_time(const State& s, const Params& p, double I_ext) {
+    const double u0 = s.V_m - p.E_L;
+    if (!(u0 < p.theta)) return 0.0;
+    const double w_inf = (p.I_e + I_ext) * p.R + (std::max(s.I_ex, 0.0) + std::max(s.I_in, 0.0)) * p.inv_C * p.tau_m;
+    if (!std::isfinite(w_inf)) return 0.0;  // an overflowing drive: keep integrating, so it is seen
+    if (w_inf <= p.theta) return std::numeric_limits<double>::infinity();
+    return 0.999999 * (p.theta - u0) * p.tau_m / (w_inf - u0);
+  }
   static void receive(State& s, int receptor, double w) { (receptor == 0 ? s.I_ex : s.I_in) += w; }
   static void reset(State& s, const Params& p) { s.V_m = p.V_reset; }
   static bool above_threshold(const State& s, const Params& p) { return s.V_m >= p.V_th; }

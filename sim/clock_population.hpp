@@ -21,10 +21,11 @@ class ClockPopulation final : public ModelPopulation<M> {
   bool clock_driven() const override { return true; }
   void reset(Step) override { Base::reset_state(); }
 
-  void advance(std::size_t first, std::size_t last, Step t0, Step t1,
+  std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1,
                std::span<const InputEvent> events, std::vector<Spike>& spikes,
                std::span<Sampler*> samplers) override {
     std::size_t e = 0;
+    std::int64_t bad = -1;
     for (std::size_t i = first; i < last; ++i) {
       for (Step t = t0; t < t1; ++t) {
         sample(i, t, samplers);
@@ -38,7 +39,9 @@ class ClockPopulation final : public ModelPopulation<M> {
           this->post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0});
         }
       }
+      if (bad < 0 && !this->finite(i)) bad = static_cast<std::int64_t>(i);
     }
+    return bad;
   }
 
  private:

@@ -42,27 +42,42 @@ class EventPopulation final : public ModelPopulation<M> {
     reset(0);
   }
 
-  void reset(Step) override {
+  void reset(Step at) override {
     Base::reset_state();
     ref_until_.assign(this->size(), Time{std::numeric_limits<Step>::min() / 2, 0.0});
+    state_time_.assign(this->size(), Time{at, 0.0});
+    safe_until_.assign(this->size(), Time{at, 0.0});
+    clock_ = at;
   }
 
-  void advance(std::size_t first, std::size_t last, Step t0, Step t1,
+  void epoch_end(Step t1) override { clock_ = t1; }
+
+  // The state at the last epoch boundary (a neuron's stored state may be older: see advance).
+  double observable(std::size_t i, int k) const override {
+    return M::observable(state_at(i, Time{clock_, 0.0}), k);
+  }
+
+  // Neurons are updated lazily: a neuron that receives nothing in an epoch, is not sampled, and
+  // provably stays below threshold until the epoch's end (safe_until_, from the model's
+  // safe_time bound) is not touched. Its state stays at the time of its last update, and exact
+  // integration later jumps the whole interval at once. Everyone else is advanced exactly from
+  // input to input and, where the bound cannot rule out a crossing, to the epoch's end.
+  std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1,
                std::span<const InputEvent> events, std::vector<Spike>& spikes,
                std::span<Sampler*> samplers) override {
     std::size_t e = 0;
+    std::int64_t bad = -1;
     std::vector<SampleCursor> cursors;
-    // Most intervals are a whole epoch without input: their propagator is computed once here.
-    const Propagator whole = M::propagator(p_, grid_.diff(Time{t0, 0.0}, Time{t1, 0.0}));
-    const Time start{t0, 0.0};
+    std::vector<std::size_t> sampler_pos;
+    for (Sampler* sm : samplers)
+      sampler_pos.push_back(static_cast<std::size_t>(
+          std::lower_bound(sm->nodes.begin(), sm->nodes.end(), static_cast<std::uint32_t>(first)) - sm->nodes.begin()));
+    const Time end{t1, 0.0};
     for (std::size_t i = first; i < last; ++i) {
-      if (!samplers.empty()) open_cursors(i, t0, samplers, cursors);
-      // Most neurons, in most epochs, receive nothing, are not refractory, are not sampled and
-      // stay below threshold: one call decides and advances them.
-      const bool quiet = (e == events.size() || events[e].target != i) && cursors.empty() &&
-                         !(start < ref_until_[i]) && !M::above_threshold(state_[i], p_);
-      if (quiet && advance_quietly(i, whole)) continue;
-      Neuron n{*this, i, start, spikes, cursors, whole};
+      if (!samplers.empty()) open_cursors(i, t0, samplers, sampler_pos, cursors);
+      const bool has_input = e < events.size() && events[e].target == i;
+      if (!has_input && cursors.empty() && !(safe_until_[i] < end)) continue;
+      Neuron n{*this, i, state_time_[i], spikes, cursors};
       while (e < events.size() && events[e].target == i) {
         const Time te{events[e].step, events[e].offset};
         n.advance_to(te, t1);
@@ -70,29 +85,51 @@ class EventPopulation final : public ModelPopulation<M> {
         for (; e < events.size() && events[e].target == i && Time{events[e].step, events[e].offset} == te; ++e)
           n.receive(events[e]);
       }
-      n.advance_to(Time{t1, 0.0}, t1);
+      // Whether the neuron is advanced to the epoch's end must not depend on recording, or
+      // recording would change the rounding of its trajectory: samples come from projections.
+      if (update_safe(i, n.now) < end) {
+        n.advance_to(end, t1);
+        update_safe(i, n.now);
+      }
+      n.take_samples(end, t1);
+      state_time_[i] = n.now;
+      if (bad < 0 && !this->finite(i)) bad = static_cast<std::int64_t>(i);
     }
+    return bad;
   }
 
  private:
-  // Advance neuron i over the whole epoch if it does not reach threshold; false (state untouched)
-  // if it does, and the general path must locate the spike.
-  bool advance_quietly(std::size_t i, const Propagator& whole) {
-    if constexpr (requires(State& st) { M::advance_unless_crossing(st, p_, 0.0, whole); }) {
-      return M::advance_unless_crossing(state_[i], p_, I_ext_[i], whole) < 0.0;
-    } else {
-      return false;
-    }
+  // Recompute how long neuron i, at time `now`, provably stays below threshold without input.
+  Time update_safe(std::size_t i, const Time& now) {
+    if (now < ref_until_[i]) return safe_until_[i] = ref_until_[i];  // look again when it ends
+    double t = 0.0;
+    if constexpr (requires(const State& st) { M::safe_time(st, p_, 0.0); }) t = M::safe_time(state_[i], p_, I_ext_[i]);
+    constexpr double kFar = 1e15;  // ms: "never" within any run
+    return safe_until_[i] = grid_.add(now, std::min(t, kFar));
   }
 
-  // Sampling cursors of neuron i for this epoch, one per sampler that records it.
+  // Neuron i's state s, valid at `from`, carried to `to` without committing anything: through
+  // the rest of its refractory period, then freely (the caller knows no spike lies between).
+  State project(State s, Time from, const Time& to, std::size_t i) const {
+    if (from < ref_until_[i] && from < to) {
+      Time until = std::min(to, ref_until_[i]);
+      M::propagate_refractory(s, p_, M::propagator(p_, grid_.diff(from, until)));
+      from = until;
+    }
+    if (from < to) M::propagate(s, p_, I_ext_[i], M::propagator(p_, grid_.diff(from, to)));
+    return s;
+  }
+  State state_at(std::size_t i, const Time& t) const { return project(state_[i], state_time_[i], t, i); }
+
+  // Sampling cursors of neuron i for this epoch, one per sampler that records it. Neurons come
+  // in increasing order, so each sampler's sorted node list is walked once (pos).
   static void open_cursors(std::size_t i, Step t0, std::span<Sampler*> samplers,
-                           std::vector<SampleCursor>& cursors) {
+                           std::vector<std::size_t>& pos, std::vector<SampleCursor>& cursors) {
     cursors.clear();
-    for (Sampler* s : samplers) {
-      auto it = std::lower_bound(s->nodes.begin(), s->nodes.end(), static_cast<std::uint32_t>(i));
-      if (it != s->nodes.end() && *it == i)
-        cursors.push_back({s, static_cast<std::size_t>(it - s->nodes.begin()), s->next_sample(t0)});
+    for (std::size_t k = 0; k < samplers.size(); ++k) {
+      const auto& nodes = samplers[k]->nodes;
+      while (pos[k] < nodes.size() && nodes[pos[k]] < i) ++pos[k];
+      if (pos[k] < nodes.size() && nodes[pos[k]] == i) cursors.push_back({samplers[k], pos[k], samplers[k]->next_sample(t0)});
     }
   }
 
@@ -103,16 +140,9 @@ class EventPopulation final : public ModelPopulation<M> {
     Time now;
     std::vector<Spike>& spikes;
     std::vector<SampleCursor>& cursors;
-    const Propagator& whole;
 
     State& s() { return pop.state_[i]; }
-    Propagator scratch{};
-    // The propagator over dt: the epoch's own when the interval is the whole epoch.
-    const Propagator& propagator(double dt) {
-      if (dt == whole.dt) return whole;
-      scratch = M::propagator(pop.p_, dt);
-      return scratch;
-    }
+    Propagator propagator(double dt) const { return M::propagator(pop.p_, dt); }
     bool refractory() const { return now < pop.ref_until_[i]; }
 
     void receive(const InputEvent& ev) {
@@ -123,20 +153,13 @@ class EventPopulation final : public ModelPopulation<M> {
       M::receive(s(), ev.port, w);
     }
 
-    // Samples at grid steps in [now, limit] (limit < t1 at the epoch's end), taken from a copy of
-    // the state so that recording never changes the trajectory.
-    void take_samples(const Time& limit, Step t1, bool is_refractory) {
+    // Samples at grid steps in [now, limit] (before t1), each projected from a copy of the
+    // state, so that recording never changes the trajectory.
+    void take_samples(const Time& limit, Step t1) {
       for (auto& c : cursors) {
         Sampler& sm = *c.sampler;
         while (c.next < t1 && c.next < sm.stop && Time{c.next, 0.0} <= limit) {
-          State copy = s();
-          double dt = pop.grid_.diff(now, Time{c.next, 0.0});
-          if (dt > 0.0) {
-            // Its own propagator: `scratch` may hold the caller's.
-            const Propagator P = M::propagator(pop.p_, dt);
-            if (is_refractory) M::propagate_refractory(copy, pop.p_, P);
-            else M::propagate(copy, pop.p_, pop.I_ext_[i], P);
-          }
+          State copy = pop.project(s(), now, Time{c.next, 0.0}, i);
           double* row = sm.rows.data() + static_cast<std::size_t>(c.next - sm.first_row_step) / sm.interval * sm.columns();
           for (std::size_t v = 0; v < sm.variables.size(); ++v)
             row[c.rank * sm.variables.size() + v] = M::observable(copy, sm.variables[v]);
@@ -168,17 +191,17 @@ class EventPopulation final : public ModelPopulation<M> {
       while (now < target) {
         if (refractory()) {
           Time end = std::min(target, pop.ref_until_[i]);
-          take_samples(end, t1, true);
+          take_samples(end, t1);
           M::propagate_refractory(s(), pop.p_, propagator(pop.grid_.diff(now, end)));
           now = end;
           continue;
         }
         if (M::above_threshold(s(), pop.p_)) {  // reached by a jump or an initial condition
-          take_samples(now, t1, false);
+          take_samples(now, t1);
           emit_spike(now);
           continue;
         }
-        const Propagator& P = propagator(pop.grid_.diff(now, target));
+        const Propagator P = propagator(pop.grid_.diff(now, target));
         double tc;
         if (cursors.empty()) {
           tc = advance_unless_crossing(P);  // the hot path: nothing to sample
@@ -187,24 +210,27 @@ class EventPopulation final : public ModelPopulation<M> {
           tc = M::find_crossing(s(), pop.p_, pop.I_ext_[i], P);
         }
         if (tc < 0.0) {
-          take_samples(target, t1, false);
+          take_samples(target, t1);
           M::propagate(s(), pop.p_, pop.I_ext_[i], P);
           now = target;
         } else {
           Time ts = tc >= P.dt ? target : pop.grid_.add(now, tc);
-          take_samples(ts, t1, false);
+          take_samples(ts, t1);
           if (ts == target) M::propagate(s(), pop.p_, pop.I_ext_[i], P);
-          else M::propagate(s(), pop.p_, pop.I_ext_[i], M::propagator(pop.p_, pop.grid_.diff(now, ts)));
+          else M::propagate(s(), pop.p_, pop.I_ext_[i], propagator(pop.grid_.diff(now, ts)));
           now = ts;
           emit_spike(ts);
         }
       }
       if (target.step == t1 && target.offset == 0.0) return;
-      take_samples(now, t1, refractory());
+      take_samples(now, t1);
     }
   };
 
-  std::vector<Time> ref_until_;  // end of the absolute refractory period
+  std::vector<Time> ref_until_;   // end of the absolute refractory period
+  std::vector<Time> state_time_;  // the time at which state_[i] holds
+  std::vector<Time> safe_until_;  // no threshold crossing before this without new input
+  Step clock_ = 0;                // end of the last epoch
 };
 
 }  // namespace apical

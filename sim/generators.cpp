@@ -42,7 +42,7 @@ void PoissonGenerator::reset(Step at) {
   for (std::size_t i = 0; i < size(); ++i) next_ms_[i] = time_after(t0, -std::log(rng_[i].uniform()));
 }
 
-void PoissonGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
+std::int64_t PoissonGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
                                std::span<const InputEvent>, std::vector<Spike>& spikes,
                                std::span<Sampler*>) {
   const double end_ms = grid_.ms(t1);
@@ -54,6 +54,7 @@ void PoissonGenerator::advance(std::size_t first, std::size_t last, Step, Step t
       next_ms_[i] = time_after(next_ms_[i], -std::log(rng_[i].uniform()));
     }
   }
+  return -1;
 }
 
 SpikeGenerator::SpikeGenerator(std::string name, std::size_t size, Grid grid,
@@ -70,12 +71,13 @@ void SpikeGenerator::reset(Step at) {
         std::lower_bound(trains_[i].begin(), trains_[i].end(), Time{at, 0.0}) - trains_[i].begin());
 }
 
-void SpikeGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
+std::int64_t SpikeGenerator::advance(std::size_t first, std::size_t last, Step, Step t1,
                              std::span<const InputEvent>, std::vector<Spike>& spikes,
                              std::span<Sampler*>) {
   for (std::size_t i = first; i < last; ++i)
     for (auto& c = cursor_[i]; c < trains_[i].size() && trains_[i][c].step < t1; ++c)
       spikes.push_back({trains_[i][c].step, trains_[i][c].offset, static_cast<std::uint32_t>(i)});
+  return -1;
 }
 
 RasterGenerator::RasterGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples,
@@ -98,13 +100,14 @@ void RasterGenerator::reset(Step at) {
   std::fill(cursor_.begin(), cursor_.end(), 0);
 }
 
-void RasterGenerator::advance(std::size_t first, std::size_t last, Step t0, Step t1,
+std::int64_t RasterGenerator::advance(std::size_t first, std::size_t last, Step t0, Step t1,
                               std::span<const InputEvent>, std::vector<Spike>& spikes, std::span<Sampler*>) {
   for (std::size_t i = first; i < last; ++i) {
     const auto& train = steps_[sample_][i];
     for (auto& c = cursor_[i]; c < train.size() && origin_ + train[c] < t1; ++c)
       if (origin_ + train[c] >= t0) spikes.push_back({origin_ + train[c], 0.0, static_cast<std::uint32_t>(i)});
   }
+  return -1;
 }
 
 }  // namespace apical

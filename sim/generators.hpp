@@ -16,7 +16,6 @@ class Generator : public Population {
   std::vector<std::string> receptors() const override { return {}; }
   std::vector<std::string> observables() const override { return {}; }
   std::vector<std::string> observable_units() const override { return {}; }
-  std::int64_t first_non_finite(std::size_t, std::size_t) const override { return -1; }
   double observable(std::size_t, int) const override { return 0.0; }
 };
 
@@ -28,7 +27,7 @@ class PoissonGenerator final : public Generator {
  public:
   PoissonGenerator(std::string name, std::size_t size, Grid grid, std::vector<double> times_ms,
                    std::vector<double> rates_hz, std::uint64_t seed, std::uint32_t stream_owner);
-  void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+  std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
   void reset(Step at) override;
 
@@ -49,7 +48,7 @@ class SpikeGenerator final : public Generator {
  public:
   SpikeGenerator(std::string name, std::size_t size, Grid grid,
                  const std::vector<std::uint64_t>& node_ids, const std::vector<double>& times_ms);
-  void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+  std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
   void reset(Step at) override;
 
@@ -67,7 +66,7 @@ class RasterGenerator final : public Generator {
  public:
   RasterGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples, std::size_t steps,
                   const std::vector<std::uint8_t>& raster, Step trial_length);
-  void advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+  std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
   void reset(Step at) override;
 

@@ -27,16 +27,15 @@ class ModelPopulation : public Population {
     return {M::observable_units.begin(), M::observable_units.end()};
   }
   double observable(std::size_t i, int k) const override { return M::observable(state_[i], k); }
-  std::int64_t first_non_finite(std::size_t first, std::size_t last) const override {
-    for (std::size_t i = first; i < last; ++i)
-      for (std::size_t k = 0; k < M::observables.size(); ++k)
-        if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return static_cast<std::int64_t>(i);
-    return -1;
-  }
   const Params& params() const { return p_; }
   const State& state(std::size_t i) const { return state_[i]; }
 
  protected:
+  bool finite(std::size_t i) const {
+    for (std::size_t k = 0; k < M::observables.size(); ++k)
+      if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return false;
+    return true;
+  }
   void reset_state() {
     state_ = initial_;
     I_ext_.assign(size(), 0.0);

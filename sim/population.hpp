@@ -81,17 +81,19 @@ class Population {
 
   // Advance neurons [first, last) from t0 to t1 (grid steps). `events` holds the inputs of
   // those neurons with times in [t0, t1), sorted by (target, time) with ties in arrival order.
-  // Spikes go to `spikes` in (neuron, time) order; samples to the samplers' rows.
-  virtual void advance(std::size_t first, std::size_t last, Step t0, Step t1,
+  // Spikes go to `spikes` in (neuron, time) order; samples to the samplers' rows. Returns the
+  // first neuron whose state became non-finite, or -1 (checked here, where the state is in
+  // cache, rather than in a pass of its own).
+  virtual std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1,
                        std::span<const InputEvent> events, std::vector<Spike>& spikes,
                        std::span<Sampler*> samplers) = 0;
-  // Index of the first neuron in [first, last) with non-finite state, or -1.
-  virtual std::int64_t first_non_finite(std::size_t first, std::size_t last) const = 0;
   // Back to the initial state at grid step `at` (start of a run or of a trial); weights are not
   // touched. Generators restart their trains at `at`.
   virtual void reset(Step at) = 0;
   // Current value of an observable (state at the last epoch boundary).
   virtual double observable(std::size_t neuron, int k) const = 0;
+  // Called on the scheduler's thread after every epoch, with its end.
+  virtual void epoch_end(Step /*t1*/) {}
 
   int observable_index(const std::string& name) const {
     auto obs = observables();

@@ -135,8 +135,7 @@ void Simulator::advance_block(Block& b, Step t0, Step t1) {
   });
   b.spikes.clear();
   Population& pop = *net_.populations[b.pop];
-  pop.advance(b.first, b.last, t0, t1, b.due, b.spikes, pop_samplers_[b.pop]);
-  b.non_finite = pop.first_non_finite(b.first, b.last);
+  b.non_finite = pop.advance(b.first, b.last, t0, t1, b.due, b.spikes, pop_samplers_[b.pop]);
 }
 
 void Simulator::prepare_samplers(Step t0, Step t1) {
@@ -167,6 +166,7 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
     for (std::ptrdiff_t k = 0; k < n_blocks; ++k) advance_block(blocks_[static_cast<std::size_t>(k)], t0, t1);
 
+    for (auto& p : net_.populations) p->epoch_end(t1);
     for (auto& b : blocks_) {
       if (b.non_finite < 0) continue;
       const Population& pop = *net_.populations[b.pop];
