@@ -100,17 +100,21 @@ double find_crossing_general(const Trajectory& tr, double theta, double dt, cons
 
 }  // namespace
 
+// Three transcendental calls per interval (one per time constant), the rest derived: every
+// interval between two inputs needs its own propagator, so this is the cost of exactness per
+// event. e^{-k t} = 1 - k phi(k, t) is exact algebra; where it cancels (k t large) the result is
+// tiny and its absolute error, not its relative one, is what enters V and the currents.
 LifPscExp::Propagator LifPscExp::propagator(const Params& p, double dt) {
   Propagator P;
   P.dt = dt;
-  P.e_m = std::exp(-dt / p.tau_m);
   P.one_minus_e_m = -std::expm1(-dt / p.tau_m);
-  P.e_ex = std::exp(-dt / p.tau_syn_ex);
-  P.e_in = std::exp(-dt / p.tau_syn_in);
+  P.e_m = 1.0 - P.one_minus_e_m;
   P.phi_ex = decay_integral(p.k_ex, dt);
   P.phi_in = decay_integral(p.k_in, dt);
-  P.ek_ex = std::exp(-p.k_ex * dt);
-  P.ek_in = std::exp(-p.k_in * dt);
+  P.ek_ex = 1.0 - p.k_ex * P.phi_ex;
+  P.ek_in = 1.0 - p.k_in * P.phi_in;
+  P.e_ex = P.e_m * P.ek_ex;  // e^{-dt/tau_syn} = e^{-dt/tau_m} e^{-k dt}
+  P.e_in = P.e_m * P.ek_in;
   return P;
 }
 
