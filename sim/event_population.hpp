@@ -47,6 +47,7 @@ class EventPopulation final : public ModelPopulation<M> {
     ref_until_.assign(this->size(), Time{std::numeric_limits<Step>::min() / 2, 0.0});
     state_time_.assign(this->size(), Time{at, 0.0});
     safe_until_.assign(this->size(), Time{at, 0.0});
+    wake_ms_.assign(this->size(), -1.0);
     clock_ = at;
   }
 
@@ -73,7 +74,14 @@ class EventPopulation final : public ModelPopulation<M> {
       sampler_pos.push_back(static_cast<std::size_t>(
           std::lower_bound(sm->nodes.begin(), sm->nodes.end(), static_cast<std::uint32_t>(first)) - sm->nodes.begin()));
     const Time end{t1, 0.0};
+    const double end_ms = grid_.ms(end);
     for (std::size_t i = first; i < last; ++i) {
+      // Skip, in a tight loop, every neuron before the next one that has input or is sampled
+      // and that provably stays below threshold until the epoch's end.
+      std::size_t busy = std::min(last, e < events.size() ? std::size_t{events[e].target} : last);
+      busy = std::min(busy, next_sampled(i, samplers, sampler_pos));
+      while (i < busy && wake_ms_[i] >= end_ms) ++i;
+      if (i == last) break;
       if (!samplers.empty()) open_cursors(i, t0, samplers, sampler_pos, cursors);
       const bool has_input = e < events.size() && events[e].target == i;
       if (!has_input && cursors.empty() && !(safe_until_[i] < end)) continue;
@@ -101,11 +109,28 @@ class EventPopulation final : public ModelPopulation<M> {
  private:
   // Recompute how long neuron i, at time `now`, provably stays below threshold without input.
   Time update_safe(std::size_t i, const Time& now) {
-    if (now < ref_until_[i]) return safe_until_[i] = ref_until_[i];  // look again when it ends
-    double t = 0.0;
-    if constexpr (requires(const State& st) { M::safe_time(st, p_, 0.0); }) t = M::safe_time(state_[i], p_, I_ext_[i]);
-    constexpr double kFar = 1e15;  // ms: "never" within any run
-    return safe_until_[i] = grid_.add(now, std::min(t, kFar));
+    if (now < ref_until_[i]) {
+      safe_until_[i] = ref_until_[i];  // look again when it ends
+    } else {
+      double t = 0.0;
+      if constexpr (requires(const State& st) { M::safe_time(st, p_, 0.0); }) t = M::safe_time(state_[i], p_, I_ext_[i]);
+      constexpr double kFar = 1e15;  // ms: "never" within any run
+      safe_until_[i] = grid_.add(now, std::min(t, kFar));
+    }
+    // The skip scan compares doubles: a copy rounded down by far more than the rounding of ms().
+    wake_ms_[i] = grid_.ms(safe_until_[i]) - 1e-9;
+    return safe_until_[i];
+  }
+
+  // The first node >= i that a sampler records (or SIZE_MAX); advances the samplers' positions.
+  static std::size_t next_sampled(std::size_t i, std::span<Sampler*> samplers, std::vector<std::size_t>& pos) {
+    std::size_t next = SIZE_MAX;
+    for (std::size_t k = 0; k < samplers.size(); ++k) {
+      const auto& nodes = samplers[k]->nodes;
+      while (pos[k] < nodes.size() && nodes[pos[k]] < i) ++pos[k];
+      if (pos[k] < nodes.size()) next = std::min<std::size_t>(next, nodes[pos[k]]);
+    }
+    return next;
   }
 
   // Neuron i's state s, valid at `from`, carried to `to` without committing anything: through
@@ -230,6 +255,7 @@ class EventPopulation final : public ModelPopulation<M> {
   std::vector<Time> ref_until_;   // end of the absolute refractory period
   std::vector<Time> state_time_;  // the time at which state_[i] holds
   std::vector<Time> safe_until_;  // no threshold crossing before this without new input
+  std::vector<double> wake_ms_;   // safe_until_ in ms, rounded down: what the skip scan reads
   Step clock_ = 0;                // end of the last epoch
 };
 
