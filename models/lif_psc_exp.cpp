@@ -32,7 +32,7 @@ namespace {
 
 // The trajectory from a given state under constant input, as u = V - E_L.
 struct Trajectory {
-  double tau_m, u0, u_inf, a_ex, a_in, k_ex, k_in;
+  double tau_m, u0, u_inf, a_ex, a_in, k_ex, k_in, c_ex, c_in;  // c = a / tau_syn
 
   Trajectory(const LifPscExp::State& s, const LifPscExp::Params& p, double I_ext)
       : tau_m(p.tau_m),
@@ -41,7 +41,9 @@ struct Trajectory {
         a_ex(s.I_ex * p.inv_C),
         a_in(s.I_in * p.inv_C),
         k_ex(p.k_ex),
-        k_in(p.k_in) {}
+        k_in(p.k_in),
+        c_ex(a_ex * p.inv_tau_ex),
+        c_in(a_in * p.inv_tau_in) {}
 
   double u(double t) const {
     double em = std::exp(-t / tau_m);
@@ -55,17 +57,14 @@ struct Trajectory {
            a_in * (std::exp(-k_in * t) - decay_integral(k_in, t) / tau_m);
   }
   double du(double t) const { return std::exp(-t / tau_m) * g(t); }
+  double dg(double t) const { return -c_ex * std::exp(-k_ex * t) - c_in * std::exp(-k_in * t); }
 };
 
-// The zero of g on [a, b], where g is monotone and changes sign.
+// The zero of g on [a, b], where g is monotone and changes sign: safeguarded Newton on g or -g.
 double zero_of_monotone(const Trajectory& tr, double a, double b) {
-  double ga = tr.g(a);
-  for (int it = 0; it < 200 && b - a > 1e-15 * (1.0 + b); ++it) {
-    double m = 0.5 * (a + b);
-    double gm = tr.g(m);
-    if ((gm > 0.0) == (ga > 0.0)) { a = m; ga = gm; } else { b = m; }
-  }
-  return 0.5 * (a + b);
+  if (tr.g(a) < 0.0)
+    return detail::locate_increasing_root([&](double t) { return tr.g(t); }, [&](double t) { return tr.dg(t); }, a, b);
+  return detail::locate_increasing_root([&](double t) { return -tr.g(t); }, [&](double t) { return -tr.dg(t); }, a, b);
 }
 
 // The general case: split [0, dt] where g' vanishes, find the zeros of g (the critical points of

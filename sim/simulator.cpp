@@ -128,11 +128,17 @@ void Simulator::advance_block(Block& b, Step t0, Step t1) {
   }
   for (std::size_t k : b.sources) net_.sources[k].events(b.first, b.last, t0, t1, b.due);
   // By neuron, then time; ties keep arrival order (spike order, then projection order).
-  std::stable_sort(b.due.begin(), b.due.end(), [](const InputEvent& x, const InputEvent& y) {
+  auto before = [](const InputEvent& x, const InputEvent& y) {
     if (x.target != y.target) return x.target < y.target;
     if (x.step != y.step) return x.step < y.step;
     return x.offset < y.offset;
-  });
+  };
+  if (b.due.size() <= 64) {  // an insertion sort: stable, and no allocation per epoch
+    for (std::size_t k = 1; k < b.due.size(); ++k)
+      for (std::size_t j = k; j > 0 && before(b.due[j], b.due[j - 1]); --j) std::swap(b.due[j], b.due[j - 1]);
+  } else {
+    std::stable_sort(b.due.begin(), b.due.end(), before);
+  }
   b.spikes.clear();
   Population& pop = *net_.populations[b.pop];
   b.non_finite = pop.advance(b.first, b.last, t0, t1, b.due, b.spikes, pop_samplers_[b.pop]);
