@@ -1,11 +1,13 @@
 // A population of one exactly integrated model (lif_psc_exp, lif_psc_delta, ...), advanced from
-// event to event. The model supplies the mathematics (propagate, find_crossing, receive, reset);
-// this template supplies the bookkeeping every such model shares: refractoriness, external
-// current, time-ordered inputs, precise spike times and sampling without committing state.
+// event to event. The model supplies the mathematics (propagate, find_crossing, receive, reset,
+// and optionally safe_time and a fused advance_unless_crossing); this template supplies the
+// bookkeeping every such model shares: refractoriness, external current, time-ordered inputs,
+// precise spike times, lazy updates of quiet neurons, and sampling without committing state.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <concepts>
-#include <functional>
+#include <limits>
 
 #include "sim/model_population.hpp"
 
@@ -79,10 +81,13 @@ class EventPopulation final : public ModelPopulation<M> {
       // Skip, in a tight loop, every neuron before the next one that has input or is sampled
       // and that provably stays below threshold until the epoch's end.
       std::size_t busy = std::min(last, e < events.size() ? std::size_t{events[e].target} : last);
-      busy = std::min(busy, next_sampled(i, samplers, sampler_pos));
+      busy = std::min(busy, next_sampled(i, samplers, sampler_pos));  // also moves sampler_pos
       while (i < busy && wake_ms_[i] >= end_ms) ++i;
       if (i == last) break;
-      if (!samplers.empty()) open_cursors(i, t0, samplers, sampler_pos, cursors);
+      if (!samplers.empty()) {
+        next_sampled(i, samplers, sampler_pos);
+        open_cursors(i, t0, samplers, sampler_pos, cursors);
+      }
       const bool has_input = e < events.size() && events[e].target == i;
       if (!has_input && cursors.empty() && !(safe_until_[i] < end)) continue;
       Neuron n{*this, i, state_time_[i], spikes, cursors};
@@ -146,16 +151,14 @@ class EventPopulation final : public ModelPopulation<M> {
   }
   State state_at(std::size_t i, const Time& t) const { return project(state_[i], state_time_[i], t, i); }
 
-  // Sampling cursors of neuron i for this epoch, one per sampler that records it. Neurons come
-  // in increasing order, so each sampler's sorted node list is walked once (pos).
+  // Sampling cursors of neuron i for this epoch, one per sampler that records it; `pos` was
+  // moved to the first node >= i by next_sampled.
   static void open_cursors(std::size_t i, Step t0, std::span<Sampler*> samplers,
-                           std::vector<std::size_t>& pos, std::vector<SampleCursor>& cursors) {
+                           const std::vector<std::size_t>& pos, std::vector<SampleCursor>& cursors) {
     cursors.clear();
-    for (std::size_t k = 0; k < samplers.size(); ++k) {
-      const auto& nodes = samplers[k]->nodes;
-      while (pos[k] < nodes.size() && nodes[pos[k]] < i) ++pos[k];
-      if (pos[k] < nodes.size() && nodes[pos[k]] == i) cursors.push_back({samplers[k], pos[k], samplers[k]->next_sample(t0)});
-    }
+    for (std::size_t k = 0; k < samplers.size(); ++k)
+      if (pos[k] < samplers[k]->nodes.size() && samplers[k]->nodes[pos[k]] == i)
+        cursors.push_back({samplers[k], pos[k], samplers[k]->next_sample(t0)});
   }
 
   // One neuron during one epoch: its clock and where its spikes and samples go.
