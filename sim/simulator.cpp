@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -157,65 +158,98 @@ void Simulator::prepare_samplers(Step t0, Step t1) {
   }
 }
 
+void Simulator::check_finite(Step t1) const {
+  for (const auto& b : blocks_) {
+    if (b.non_finite < 0) continue;
+    const Population& pop = *net_.populations[b.pop];
+    std::ostringstream msg;
+    msg << "non-finite state in population '" << pop.name() << "' (" << pop.model() << "), neuron "
+        << b.non_finite << ", by t = " << net_.grid.ms(t1) << " ms:";
+    auto names = pop.observables();
+    for (std::size_t v = 0; v < names.size(); ++v)
+      msg << " " << names[v] << " = " << pop.observable(static_cast<std::size_t>(b.non_finite), static_cast<int>(v));
+    throw RunError(msg.str());
+  }
+}
+
+// Everything between two epochs' parallel parts, on one thread: exchange spikes, report them,
+// close trials. Returns false when the run is over.
+bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) {
+  for (auto& p : net_.populations) p->epoch_end(t1);
+  check_finite(t1);
+  for (auto& s : last_spikes_) s.clear();
+  for (auto& b : blocks_) last_spikes_[b.pop].insert(last_spikes_[b.pop].end(), b.spikes.begin(), b.spikes.end());
+  for (std::size_t p = 0; p < last_spikes_.size(); ++p) {
+    auto& s = last_spikes_[p];
+    std::sort(s.begin(), s.end(), [](const Spike& x, const Spike& y) {
+      if (x.step != y.step) return x.step < y.step;
+      if (x.offset != y.offset) return x.offset < y.offset;
+      return x.node < y.node;
+    });
+    result.spike_counts[p] += s.size();
+    if (!s.empty()) observer.spikes(p, s);
+  }
+  for (std::size_t r = 0; r < samplers_.size(); ++r)
+    if (samplers_[r].n_rows > 0) observer.samples(r, samplers_[r]);
+  observe_trial();
+  observer.epoch_done(t1);
+  result.reached = t1;
+  const Step trial = net_.trials.count > 0 ? net_.trials.length : net_.duration;
+  if (t1 % trial == 0) {
+    for (auto& p : net_.projections)
+      if (p.plastic()) p.update->end_trial();
+    const std::int64_t index = t1 / trial - 1;
+    if (net_.trials.objective) {
+      ObjectiveResult r = evaluate_trial(index);
+      observer.trial_done(index, t1, &r);
+    } else {
+      observer.trial_done(index, t1, nullptr);
+    }
+    if (t1 < net_.duration) restart(t1);
+  }
+  return t1 < net_.duration;
+}
+
 RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
   RunResult result;
   result.spike_counts.assign(net_.populations.size(), 0);
   restart(0);
   const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
-  Step t0 = 0;
-  while (t0 < net_.duration) {
-    if (stop && stop->load()) { result.interrupted = true; break; }
-    // Epochs never straddle a trial boundary.
-    Step t1 = std::min({t0 + net_.epoch, net_.duration, (t0 / trial + 1) * trial});
-    prepare_samplers(t0, t1);
-    const auto n_blocks = static_cast<std::ptrdiff_t>(blocks_.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-    for (std::ptrdiff_t k = 0; k < n_blocks; ++k) advance_block(blocks_[static_cast<std::size_t>(k)], t0, t1);
-
-    for (auto& p : net_.populations) p->epoch_end(t1);
-    for (auto& b : blocks_) {
-      if (b.non_finite < 0) continue;
-      const Population& pop = *net_.populations[b.pop];
-      std::ostringstream msg;
-      msg << "non-finite state in population '" << pop.name() << "' (" << pop.model() << "), neuron "
-          << b.non_finite << ", by t = " << net_.grid.ms(t1) << " ms:";
-      auto names = pop.observables();
-      for (std::size_t v = 0; v < names.size(); ++v)
-        msg << " " << names[v] << " = " << pop.observable(static_cast<std::size_t>(b.non_finite), static_cast<int>(v));
-      throw RunError(msg.str());
-    }
-    for (auto& s : last_spikes_) s.clear();
-    for (auto& b : blocks_) last_spikes_[b.pop].insert(last_spikes_[b.pop].end(), b.spikes.begin(), b.spikes.end());
-    for (std::size_t p = 0; p < last_spikes_.size(); ++p) {
-      auto& s = last_spikes_[p];
-      std::sort(s.begin(), s.end(), [](const Spike& x, const Spike& y) {
-        if (x.step != y.step) return x.step < y.step;
-        if (x.offset != y.offset) return x.offset < y.offset;
-        return x.node < y.node;
-      });
-      result.spike_counts[p] += s.size();
-      if (!s.empty()) observer.spikes(p, s);
-    }
-    for (std::size_t r = 0; r < samplers_.size(); ++r)
-      if (samplers_[r].n_rows > 0) observer.samples(r, samplers_[r]);
-    observe_trial();
-    observer.epoch_done(t1);
-    t0 = t1;
-    result.reached = t1;
-    bool trial_end = net_.trials.count > 0 ? t1 % trial == 0 : t1 == net_.duration;
-    if (trial_end) {
-      for (auto& p : net_.projections)
-        if (p.plastic()) p.update->end_trial();
-      std::int64_t index = net_.trials.count > 0 ? t1 / trial - 1 : 0;
-      if (net_.trials.objective) {
-        ObjectiveResult r = evaluate_trial(index);
-        observer.trial_done(index, t1, &r);
-      } else {
-        observer.trial_done(index, t1, nullptr);
+  const auto n_blocks = static_cast<std::ptrdiff_t>(blocks_.size());
+  Step t0 = 0, t1 = 0;
+  bool more = net_.duration > 0;
+  std::exception_ptr failure;
+  // One parallel region for the whole run: epochs are short (often one step), so threads meet
+  // at barriers rather than being started for every epoch. The serial parts run in `single`.
+#pragma omp parallel num_threads(threads_)
+  while (true) {
+#pragma omp single
+    {
+      if (more && stop && stop->load()) {
+        result.interrupted = true;
+        more = false;
       }
-      if (t1 < net_.duration) restart(t1);
+      if (more) {
+        // Epochs never straddle a trial boundary.
+        t1 = std::min({t0 + net_.epoch, net_.duration, (t0 / trial + 1) * trial});
+        prepare_samplers(t0, t1);
+      }
+    }
+    if (!more) break;
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t k = 0; k < n_blocks; ++k) advance_block(blocks_[static_cast<std::size_t>(k)], t0, t1);
+#pragma omp single
+    {
+      try {
+        more = finish_epoch(observer, t1, result);
+      } catch (...) {  // exceptions must not leave a parallel region: rethrown below
+        failure = std::current_exception();
+        more = false;
+      }
+      t0 = t1;
     }
   }
+  if (failure) std::rethrow_exception(failure);
   return result;
 }
 
