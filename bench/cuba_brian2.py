@@ -28,32 +28,16 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuba_stats import isi_cv, parse_time_v  # noqa: E402
+from cuba_stats import isi_cv, parse_time_v, read_edges, write_edges  # noqa: E402
 
 
 def export_edges(directory, Ce, Ci, n_exc):
     """Brian's synapses as four SONATA edge files, one per apical projection."""
-    import h5py
-
-    os.makedirs(directory, exist_ok=True)
-    parts = []
-    for syn, src_lo in ((Ce, 0), (Ci, n_exc)):
+    for syn, src_lo, src in ((Ce, 0, "exc"), (Ci, n_exc, "inh")):
         i, j = np.asarray(syn.i[:], dtype=np.int64), np.asarray(syn.j[:], dtype=np.int64)
-        src = "exc" if src_lo == 0 else "inh"
         for tgt, lo, hi in (("exc", 0, n_exc), ("inh", n_exc, None)):
             sel = (j >= lo) & ((j < hi) if hi is not None else True)
-            parts.append((f"{src}_{tgt}", i[sel] - src_lo, j[sel] - lo, src, tgt))
-    for name, i, j, src, tgt in parts:
-        with h5py.File(os.path.join(directory, name + ".h5"), "w") as f:
-            g = f.create_group("edges/" + name)
-            g["source_node_id"] = i.astype(np.uint64)
-            g["target_node_id"] = j.astype(np.uint64)
-            g["source_node_id"].attrs["node_population"] = src
-            g["target_node_id"].attrs["node_population"] = tgt
-            g["edge_type_id"] = np.zeros(i.size, dtype=np.uint32)
-            g["edge_group_id"] = np.zeros(i.size, dtype=np.uint32)
-            g["edge_group_index"] = np.arange(i.size, dtype=np.uint64)
-            g.create_group("0")
+            write_edges(directory, f"{src}_{tgt}", i[sel] - src_lo, j[sel] - lo, src, tgt)
 
 
 def main():
@@ -71,6 +55,12 @@ def main():
     ap.add_argument("--export-edges", metavar="DIR",
                     help="write the connectivity as SONATA edge files DIR/{exc_exc,exc_inh,inh_exc,"
                          "inh_inh}.h5 (node ids local to each population), for apical's rule = \"file\"")
+    ap.add_argument("--import-edges", metavar="DIR",
+                    help="take the connectivity from DIR/{exc_exc,exc_inh,inh_exc,inh_inh}.h5 (the "
+                         "format of --export-edges; cuba_stats.py weights-to-edges makes it from an "
+                         "apical run)")
+    ap.add_argument("--save-spikes", metavar="FILE",
+                    help="write the spikes in apical's SONATA layout (/spikes/{exc,inh}/...)")
     ap.add_argument("--make-jobs", type=int, default=2, help="parallel make jobs (default 2)")
     args = ap.parse_args()
 
@@ -85,6 +75,7 @@ def main():
     b2.defaultclock.dt = args.dt * ms
     b2.seed(args.seed)
 
+    # Brian resolves the names in equations and statements from this function's locals.
     n_exc, n_inh = 3200, 800
     taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
     Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
@@ -106,9 +97,16 @@ def main():
     wi = -9.0 * mV
     Ce = b2.Synapses(P, P, on_pre="ge += we", delay=0.1 * ms)
     Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=0.1 * ms)
-    # No autapses within a population, as the apical config (autapses = false).
-    Ce.connect("i < n_exc and i != j", p=0.02)
-    Ci.connect("i >= n_exc and i != j", p=0.02)
+    if args.import_edges:
+        for syn, parts in ((Ce, (("exc_exc", 0, 0), ("exc_inh", 0, n_exc))),
+                           (Ci, (("inh_exc", n_exc, 0), ("inh_inh", n_exc, n_exc)))):
+            ij = [read_edges(args.import_edges, name) for name, _, _ in parts]
+            syn.connect(i=np.concatenate([e[0] + lo for e, (_, lo, _) in zip(ij, parts)]),
+                        j=np.concatenate([e[1] + lo for e, (_, _, lo) in zip(ij, parts)]))
+    else:
+        # No autapses within a population, as the apical config (autapses = false).
+        Ce.connect("i < n_exc and i != j", p=0.02)
+        Ci.connect("i >= n_exc and i != j", p=0.02)
     mon = b2.SpikeMonitor(P)
 
     b2.run(args.duration * ms)
@@ -138,6 +136,17 @@ def main():
         "peak_rss_kb": parse_time_v(time_file).get("peak_rss_kb"),
         "populations": {},
     }
+    if args.save_spikes:
+        import h5py
+        with h5py.File(args.save_spikes, "w") as f:
+            f.attrs["status"] = "complete"
+            for name, lo, hi in (("exc", 0, n_exc), ("inh", n_exc, n_exc + n_inh)):
+                sel = (i >= lo) & (i < hi)
+                g = f.create_group("spikes/" + name)
+                g.attrs["sorting"] = "by_time"
+                g["timestamps"] = t[sel]
+                g["timestamps"].attrs["units"] = "ms"
+                g["node_ids"] = (i[sel] - lo).astype(np.uint64)
     for name, lo, hi in (("exc", 0, n_exc), ("inh", n_exc, n_exc + n_inh)):
         sel = (i >= lo) & (i < hi)
         ids, times = i[sel] - lo, t[sel]

@@ -4,8 +4,11 @@
     cuba_stats.py apical --h5 F --stdout S --time-v T --threads N --duration MS --json OUT
     cuba_stats.py compare RESULT.json ...      the apical-vs-Brian2 tables (markdown)
     cuba_stats.py scaling RESULT.json ...      the scaling table (markdown)
+    cuba_stats.py paired --apical A1.h5 .. --brian B1.h5 .. --duration MS   same-network table
+    cuba_stats.py ensemble --apical A.h5 .. --brian B.h5 .. --duration MS [--skip MS]
     cuba_stats.py config IN.toml [--no-reports] [--no-projections] [--neurons N --indegree KE KI]
-                             [--edges-dir DIR]
+                             [--edges-dir DIR] [--dump-weights]
+    cuba_stats.py weights-to-edges RUN.h5 DIR  /weights/<projection> of a run as DIR/<projection>.h5
                                                a variant of the CUBA config, on stdout
 
 Statistics are those of examples/plot_spikes.py (the same isi_cv function): the rate over all
@@ -140,6 +143,119 @@ def scaling(args):
               f"{p['exc']['isi_cv']:.3f} | {p['inh']['isi_cv']:.3f} |")
 
 
+def spike_rates(path, duration_ms, sizes):
+    """{pop: (per-neuron rates Hz, mean ISI CV, CV neurons, spikes)} from a SONATA spike file."""
+    import h5py
+
+    out = {}
+    with h5py.File(path, "r") as f:
+        for pop, n in sizes.items():
+            t = f[f"spikes/{pop}/timestamps"][()]
+            ids = f[f"spikes/{pop}/node_ids"][()].astype(np.int64)
+            cv, n_cv = isi_cv(t, ids, n)
+            out[pop] = (np.bincount(ids, minlength=n) / (duration_ms / 1000.0), cv, n_cv, t.size)
+    return out
+
+
+def paired(args):
+    """One network (loaded by both simulators from SONATA edge files) run by both simulators from
+    several independent initial states: population statistics side by side, and
+    how well per-neuron rates agree across simulators compared with across initial states."""
+    sizes = {"exc": 3200, "inh": 800}
+    A = [spike_rates(p, args.duration, sizes) for p in args.apical]
+    B = [spike_rates(p, args.duration, sizes) for p in args.brian]
+    print("| population | apical rate Hz | Brian2 rate Hz | apical ISI CV | Brian2 ISI CV "
+          "| per-neuron rate r, apical vs Brian2 | r, apical vs apical | r, Brian2 vs Brian2 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+
+    def ms(values, fmt):
+        v = np.asarray(values, dtype=float)
+        return (fmt % v.mean()) + (" ± " + fmt % v.std(ddof=1) if v.size > 1 else "")
+
+    def corr(xs, ys, pop, same):
+        r = [np.corrcoef(x[pop][0], y[pop][0])[0, 1] for k, x in enumerate(xs)
+             for m, y in enumerate(ys) if (k < m if same else k == m)]
+        return f"{np.mean(r):.4f}" if r else "-"
+
+    for pop in sizes:
+        print(f"| {pop} | {ms([a[pop][0].mean() for a in A], '%.3f')} | "
+              f"{ms([b[pop][0].mean() for b in B], '%.3f')} | {ms([a[pop][1] for a in A], '%.3f')} | "
+              f"{ms([b[pop][1] for b in B], '%.3f')} | {corr(A, B, pop, False)} | "
+              f"{corr(A, A, pop, True)} | {corr(B, B, pop, True)} |")
+
+
+def ensemble(args):
+    """Rates and ISI CV over many random networks of each simulator, from t_skip on: mean ± SE
+    over networks, and Welch's t for the difference."""
+    sizes = {"exc": 3200, "inh": 800}
+
+    def window_stats(path):
+        import h5py
+
+        out = {}
+        with h5py.File(path, "r") as f:
+            for pop, n in sizes.items():
+                t = f[f"spikes/{pop}/timestamps"][()]
+                ids = f[f"spikes/{pop}/node_ids"][()].astype(np.int64)
+                sel = t >= args.skip
+                rate = sel.sum() / (n * (args.duration - args.skip) / 1000.0)
+                out[pop] = (rate, isi_cv(t[sel], ids[sel], n)[0])
+        return out
+
+    A = [window_stats(p) for p in args.apical]
+    B = [window_stats(p) for p in args.brian]
+    print(f"{len(A)} apical and {len(B)} Brian2 networks, rates and ISI CV over "
+          f"[{args.skip / 1000:g}, {args.duration / 1000:g}] s; mean ± standard error over networks")
+    print()
+    print("| population | quantity | apical | Brian2 | difference | Welch t |")
+    print("|---|---|---:|---:|---:|---:|")
+    for pop in sizes:
+        for k, q in ((0, "rate Hz"), (1, "ISI CV")):
+            a = np.array([x[pop][k] for x in A])
+            b = np.array([x[pop][k] for x in B])
+            sa, sb = a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size)
+            d = a.mean() - b.mean()
+            print(f"| {pop} | {q} | {a.mean():.3f} ± {sa:.3f} | {b.mean():.3f} ± {sb:.3f} | "
+                  f"{d:+.3f} | {d / np.hypot(sa, sb):+.2f} |")
+
+
+def write_edges(directory, name, source, target, source_pop, target_pop):
+    """One SONATA edge file, DIR/<name>.h5 with /edges/<name>, as apical's rule = "file" reads it."""
+    import h5py
+
+    os.makedirs(directory, exist_ok=True)
+    n = len(source)
+    with h5py.File(os.path.join(directory, name + ".h5"), "w") as f:
+        g = f.create_group("edges/" + name)
+        g["source_node_id"] = np.asarray(source, dtype=np.uint64)
+        g["target_node_id"] = np.asarray(target, dtype=np.uint64)
+        g["source_node_id"].attrs["node_population"] = source_pop
+        g["target_node_id"].attrs["node_population"] = target_pop
+        g["edge_type_id"] = np.zeros(n, dtype=np.uint32)
+        g["edge_group_id"] = np.zeros(n, dtype=np.uint32)
+        g["edge_group_index"] = np.arange(n, dtype=np.uint64)
+        g.create_group("0")
+
+
+def read_edges(directory, name):
+    """(source, target) node ids of DIR/<name>.h5."""
+    import h5py
+
+    with h5py.File(os.path.join(directory, name + ".h5"), "r") as f:
+        g = f["edges/" + name]
+        return g["source_node_id"][()].astype(np.int64), g["target_node_id"][()].astype(np.int64)
+
+
+def weights_to_edges(args):
+    import h5py
+
+    with h5py.File(args.run, "r") as f:
+        for name, g in f["weights"].items():
+            write_edges(args.dir, name, g["source_node_id"][()], g["target_node_id"][()],
+                        g["source_node_id"].attrs.get("node_population", ""),
+                        g["target_node_id"].attrs.get("node_population", ""))
+
+
 def sections(text):
     """The config as [(header, lines)], the first header being '' (the preamble)."""
     out = [("", [])]
@@ -173,6 +289,9 @@ def config(args):
             path = os.path.join(os.path.abspath(args.edges_dir), name + ".h5")
             lines = [f'connectivity = {{ rule = "file", file = "{path}" }}'
                      if ln.startswith("connectivity") else ln for ln in lines]
+        if args.dump_weights and header.startswith("[projections."):
+            # A learning rule that never learns makes apical write /weights/<projection>.
+            lines = lines + ['plasticity = { rule = "stdp_pair", eta = 0.0 }']
         if args.neurons and header.startswith("[projections."):
             source = next(re.search(r'"(\w+)"', ln).group(1) for ln in lines if ln.startswith("source"))
             k = args.indegree[0] if source == "exc" else args.indegree[1]
@@ -198,15 +317,31 @@ def main():
     c.add_argument("results", nargs="+")
     s = sub.add_parser("scaling")
     s.add_argument("results", nargs="+")
+    q = sub.add_parser("paired")
+    q.add_argument("--apical", nargs="+", required=True, help="apical spike files, one per initial seed")
+    q.add_argument("--brian", nargs="+", required=True, help="Brian2 spike files, same seeds, same order")
+    q.add_argument("--duration", type=float, required=True)
+    e = sub.add_parser("ensemble")
+    e.add_argument("--apical", nargs="+", required=True)
+    e.add_argument("--brian", nargs="+", required=True)
+    e.add_argument("--duration", type=float, required=True)
+    e.add_argument("--skip", type=float, default=1000.0, help="ms left out at the start")
+    w = sub.add_parser("weights-to-edges")
+    w.add_argument("run")
+    w.add_argument("dir")
     g = sub.add_parser("config")
     g.add_argument("config")
     g.add_argument("--no-reports", action="store_true")
     g.add_argument("--no-projections", action="store_true")
     g.add_argument("--neurons", type=int)
+    g.add_argument("--dump-weights", action="store_true",
+                   help="make every projection plastic with eta = 0, so that the run writes its "
+                        "connectivity to /weights (apical writes the weights of plastic projections)")
     g.add_argument("--edges-dir", help="connectivity from DIR/<projection>.h5 (cuba_brian2.py --export-edges)")
     g.add_argument("--indegree", type=int, nargs=2, default=[64, 16], metavar=("KE", "KI"))
     args = ap.parse_args()
-    {"apical": apical, "compare": compare, "scaling": scaling, "config": config}[args.cmd](args)
+    {"apical": apical, "compare": compare, "scaling": scaling, "config": config,
+     "paired": paired, "ensemble": ensemble, "weights-to-edges": weights_to_edges}[args.cmd](args)
 
 
 if __name__ == "__main__":

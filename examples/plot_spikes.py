@@ -5,7 +5,7 @@
                                              [--bin MS] [--max-neurons N] [--traces [N]]
 
 Reads the SONATA spikes (/spikes/<pop>/{timestamps, node_ids}) and, with --traces, the frame
-reports (/report/<pop>/<variable>/...). Population sizes and the simulated duration come from
+reports (/report/<pop>/..., SONATA). Population sizes and the simulated duration come from
 the config stored in /run/config (parsed with tomllib); without it, a population's size is its
 largest spiking node id + 1 and the duration is the time of the last spike.
 
@@ -104,29 +104,45 @@ def isi_cv(times, ids, size):
     return float(cv.mean()), int(ok.sum())
 
 
+def report_groups(f):
+    """[(population, variable, group)] of every frame report in the file. apical writes the first
+    variable of a population to /report/<pop>/ (variable in data's `variable` attribute) and any
+    further one to /report/<pop>__<variable>/; /report/<pop>/<variable>/ is read too."""
+    found = []
+    if "report" not in f:
+        return found
+    for name, group in f["report"].items():
+        if not isinstance(group, h5py.Group):
+            continue
+        if "data" in group:
+            pop, _, var = name.partition("__")
+            var = text(group["data"].attrs.get("variable", var or "?"))
+            found.append((pop, var, group))
+        else:
+            for var, sub in group.items():
+                if isinstance(sub, h5py.Group) and "data" in sub:
+                    found.append((name, var, sub))
+    return found
+
+
 def read_reports(f, t0, t1, n_traces):
     """[(population, variable, units, node ids, times, data [T, n])] for the first n_traces nodes."""
     reports = []
-    if "report" not in f:
-        return reports
-    for pop, pgroup in f["report"].items():
-        for var, rgroup in pgroup.items():
-            if not isinstance(rgroup, h5py.Group) or "data" not in rgroup:
-                continue
-            data = rgroup["data"]
-            if data.shape[0] == 0:
-                continue
-            start, _, dt = (float(x) for x in rgroup["mapping"]["time"][()])
-            i0 = max(0, int(np.floor((t0 - start) / dt + 1e-9)))
-            i1 = min(data.shape[0], int(np.ceil((t1 - start) / dt - 1e-9)) + 1)
-            if i1 <= i0:
-                continue
-            cols = min(n_traces, data.shape[1])
-            values = np.asarray(data[i0:i1, :cols], dtype=np.float64)
-            times = start + dt * np.arange(i0, i1)
-            nodes = rgroup["mapping"]["node_ids"][:cols]
-            units = text(data.attrs.get("units", ""))
-            reports.append((pop, var, units, nodes, times, values))
+    for pop, var, rgroup in report_groups(f):
+        data = rgroup["data"]
+        if data.shape[0] == 0:
+            continue
+        start, _, dt = (float(x) for x in rgroup["mapping"]["time"][()])
+        i0 = max(0, int(np.floor((t0 - start) / dt + 1e-9)))
+        i1 = min(data.shape[0], int(np.ceil((t1 - start) / dt - 1e-9)) + 1)
+        if i1 <= i0:
+            continue
+        cols = min(n_traces, data.shape[1])
+        values = np.asarray(data[i0:i1, :cols], dtype=np.float64)
+        times = start + dt * np.arange(i0, i1)
+        nodes = rgroup["mapping"]["node_ids"][:cols]
+        units = text(data.attrs.get("units", ""))
+        reports.append((pop, var, units, nodes, times, values))
     return reports
 
 
@@ -157,12 +173,9 @@ def main(argv=None):
         # The window. The config's duration can be stale: --duration overrides it and an
         # interrupted run stops early; the data then decide.
         last = max((t.max() for t, _ in spikes.values() if t.size), default=0.0)
-        if "report" in f:
-            for pgroup in f["report"].values():
-                for rgroup in pgroup.values():
-                    if isinstance(rgroup, h5py.Group) and "data" in rgroup:
-                        start, _, dt = (float(x) for x in rgroup["mapping"]["time"][()])
-                        last = max(last, start + dt * rgroup["data"].shape[0])
+        for _, _, rgroup in report_groups(f):
+            start, _, dt = (float(x) for x in rgroup["mapping"]["time"][()])
+            last = max(last, start + dt * rgroup["data"].shape[0])
         t_end = duration
         note = ""
         if t_end is None:
