@@ -217,6 +217,19 @@ void read_output(Network& net, const ConfigNode& root) {
   } else {
     for (std::size_t i = 0; i < net.populations.size(); ++i) out.spike_populations.push_back(i);
   }
+  if (o.has("weights")) {
+    for (const auto& name : o.strings("weights")) {
+      std::size_t k = 0;
+      while (k < net.projections.size() && net.projections[k].name != name) ++k;
+      if (k == net.projections.size()) {
+        std::vector<std::string> names;
+        for (auto& p : net.projections) names.push_back(p.name);
+        std::string hint = nearest(name, names);
+        o.fail("weights", "no projection named '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      out.weight_projections.push_back(k);
+    }
+  }
   if (o.has("reports")) {
     for (const ConfigNode& r : o.tables("reports")) {
       ReportSpec rep;

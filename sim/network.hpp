@@ -28,6 +28,7 @@ struct OutputSpec {
   std::string file;                          // "" if the config names none
   std::vector<std::size_t> spike_populations;
   std::vector<ReportSpec> reports;
+  std::vector<std::size_t> weight_projections;  // written to /weights at the end (plastic ones always)
   double flush_interval_s = 10.0;
 };
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -100,8 +101,8 @@ class FileWriter final : public RunObserver {
     correct_.push_back(r->correct ? 1 : 0);
   }
 
-  // Per-trial objective values, and the final weights of plastic projections (SONATA edge
-  // layout: source_node_id, target_node_id, syn_weight).
+  // Per-trial objective values, and the final weights of plastic projections and of those
+  // [output].weights lists (SONATA edge layout: source_node_id, target_node_id, syn_weight, delay).
   void write_results() {
     if (net_.trials.objective) {
       h5::Attributes a{{"objective", net_.trials.objective->name()},
@@ -110,13 +111,20 @@ class FileWriter final : public RunObserver {
       out_.write_vector("/trials/reward", reward_);
       out_.write_vector("/trials/correct", correct_);
     }
-    for (const Projection& p : net_.projections) {
-      if (!p.plastic()) continue;
-      std::vector<std::uint64_t> src(p.pre.begin(), p.pre.end()), dst(p.post.begin(), p.post.end());
+    const auto& listed = net_.output.weight_projections;
+    for (std::size_t k = 0; k < net_.projections.size(); ++k) {
+      const Projection& p = net_.projections[k];
+      if (!p.plastic() && std::find(listed.begin(), listed.end(), k) == listed.end()) continue;
+      std::vector<std::uint64_t> src(p.size()), dst(p.post.begin(), p.post.end());
+      for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
+        for (std::uint64_t s = p.row[i]; s < p.row[i + 1]; ++s) src[s] = i;
+      std::vector<double> delay(p.size());
+      for (std::size_t s = 0; s < p.size(); ++s) delay[s] = net_.grid.ms(p.delay_of(s));
       const std::string g = "/weights/" + p.name + "/";
       out_.write_vector(g + "source_node_id", src, {{"node_population", net_.populations[p.source]->name()}});
       out_.write_vector(g + "target_node_id", dst, {{"node_population", net_.populations[p.target]->name()}});
-      out_.write_vector(g + "syn_weight", p.weight, {{"rule", p.rule->name()}});
+      out_.write_vector(g + "syn_weight", p.weight, {{"rule", p.plastic() ? p.rule->name() : "static"}});
+      out_.write_vector(g + "delay", delay, {{"units", "ms"}});
     }
   }
 
@@ -184,6 +192,8 @@ int run_command(const RunArgs& args) {
       total += r.spike_counts[p];
     }
     writer.write_results();
+    out.write_attributes("/run", {{"dt_ms", net.grid.h}, {"epoch_ms", net.grid.ms(net.epoch)},
+                                  {"duration_ms", net.grid.ms(net.duration)}, {"simulated_ms", net.grid.ms(r.reached)}});
     out.finish_run_metadata(wall, counts);
     out.set_status(r.interrupted ? "interrupted" : "complete");
     out.close();

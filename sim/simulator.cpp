@@ -96,31 +96,39 @@ void Simulator::restart(Step at) {
   for (auto& s : last_spikes_) s.clear();
 }
 
-void Simulator::deliver(Block& b) {
-  for (std::size_t k : b.incoming) {
-    const Projection& p = net_.projections[k];
-    for (const Spike& s : last_spikes_[p.source]) {
-      // This block's synapses of the spiking neuron: a sub-range of its row, found by bisection.
-      auto row_begin = p.post.begin() + static_cast<std::ptrdiff_t>(p.row[s.node]);
-      auto row_end = p.post.begin() + static_cast<std::ptrdiff_t>(p.row[s.node + 1]);
-      auto lo = std::lower_bound(row_begin, row_end, static_cast<std::uint32_t>(b.first));
-      auto hi = std::lower_bound(lo, row_end, static_cast<std::uint32_t>(b.last));
-      for (auto it = lo; it != hi; ++it) {
-        auto syn = static_cast<std::size_t>(it - p.post.begin());
-        Step arrival = s.step + p.delay_of(syn);
-        InputEvent ev{arrival, s.offset, *it, p.receptor, p.weight[syn]};
-        if (p.plastic()) {  // the weight is read at arrival, after any change in between
-          ev.projection = static_cast<std::int32_t>(k);
-          ev.synapse = static_cast<std::uint32_t>(syn);
+// The previous epoch's spikes, filed into the rings of blocks [lo, hi) by arrival step. Per
+// spike and run of blocks of one population: one bisection of the spike's row (sorted by target),
+// then a walk along it, so the cost is O(spikes + synapses), not O(spikes x blocks). Each block
+// receives its events in (projection, spike, synapse) order whatever the split into ranges.
+void Simulator::deliver(std::size_t lo, std::size_t hi) {
+  for (std::size_t b0 = lo; b0 < hi;) {
+    std::size_t b1 = b0;
+    while (b1 < hi && blocks_[b1].pop == blocks_[b0].pop) ++b1;
+    const auto first = static_cast<std::uint32_t>(blocks_[b0].first);
+    const auto last = static_cast<std::uint32_t>(blocks_[b1 - 1].last);
+    for (std::size_t k : blocks_[b0].incoming) {
+      const Projection& p = net_.projections[k];
+      for (const Spike& s : last_spikes_[p.source]) {
+        auto row_end = p.post.begin() + static_cast<std::ptrdiff_t>(p.row[s.node + 1]);
+        auto it = std::lower_bound(p.post.begin() + static_cast<std::ptrdiff_t>(p.row[s.node]), row_end, first);
+        for (; it != row_end && *it < last; ++it) {
+          auto syn = static_cast<std::size_t>(it - p.post.begin());
+          Step arrival = s.step + p.delay_of(syn);
+          InputEvent ev{arrival, s.offset, *it, p.receptor, p.weight[syn]};
+          if (p.plastic()) {  // the weight is read at arrival, after any change in between
+            ev.projection = static_cast<std::int32_t>(k);
+            ev.synapse = static_cast<std::uint32_t>(syn);
+          }
+          Block& target = blocks_[b0 + (*it - first) / kBlockSize];
+          target.ring[static_cast<std::size_t>(arrival % ring_size_)].push_back(ev);
         }
-        b.ring[static_cast<std::size_t>(arrival % ring_size_)].push_back(ev);
       }
     }
+    b0 = b1;
   }
 }
 
 void Simulator::advance_block(Block& b, Step t0, Step t1) {
-  deliver(b);
   b.due.clear();
   for (Step t = t0; t < t1; ++t) {
     auto& slot = b.ring[static_cast<std::size_t>(t % ring_size_)];
@@ -215,7 +223,7 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
   result.spike_counts.assign(net_.populations.size(), 0);
   restart(0);
   const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
-  const auto n_blocks = static_cast<std::ptrdiff_t>(blocks_.size());
+  const std::size_t n_blocks = blocks_.size();
   Step t0 = 0, t1 = 0;
   bool more = net_.duration > 0;
   std::exception_ptr failure;
@@ -236,8 +244,16 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
       }
     }
     if (!more) break;
-#pragma omp for schedule(static)
-    for (std::ptrdiff_t k = 0; k < n_blocks; ++k) advance_block(blocks_[static_cast<std::size_t>(k)], t0, t1);
+    {
+      // Each thread takes a fixed contiguous range of blocks: it delivers into them, then
+      // advances them. Which thread does it changes nothing in the results.
+      const auto tid = static_cast<std::size_t>(omp_get_thread_num());
+      const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+      const std::size_t lo = n_blocks * tid / nt, hi = n_blocks * (tid + 1) / nt;
+      deliver(lo, hi);
+      for (std::size_t k = lo; k < hi; ++k) advance_block(blocks_[k], t0, t1);
+    }
+#pragma omp barrier
 #pragma omp single
     {
       try {

@@ -59,7 +59,7 @@ class Simulator {
   void advance_block(Block& b, Step t0, Step t1);
   bool finish_epoch(RunObserver& observer, Step t1, RunResult& result);
   void check_finite(Step t1) const;
-  void deliver(Block& b);
+  void deliver(std::size_t lo, std::size_t hi);
   void restart(Step at);  // state to initial values, nothing in flight
   void prepare_samplers(Step t0, Step t1);
   void observe_trial();  // collect what the objective reads, once per epoch
