@@ -301,14 +301,14 @@ std = 100.0
 )";
 
 // Runs for much longer than any test waits, flushing every 0.2 s of wall time.
-std::string long_network() {
+std::string long_network(const std::string& flush_interval = "0.2") {
   return R"(
 [simulation]
 dt = 0.1
 duration = 1e6
 
 [output]
-flush_interval = 0.2
+flush_interval = )" + flush_interval + R"(
 
 [populations.exc]
 model = "lif_psc_exp"
@@ -440,18 +440,27 @@ TEST_CASE("SIGINT stops the run, closes the file as 'interrupted' and exits 130"
   check_sorted_spikes(read_spikes(h5, "exc"));
 }
 
-// A kill that lands inside a flush may corrupt the file (HDF5 has no journal); a flush takes a
-// few ms out of every 200, so this fails rarely, and then says so in the message.
+// A kill that lands inside a flush may corrupt the file (HDF5 has no journal), so the kill is
+// timed: flushes every 2 s, the kill 0.5 s after the first periodic flush changed the file.
 TEST_CASE("SIGKILL between flushes leaves a file plain readers open, status 'running'", "[system][cli]") {
   TempDir dir;
-  std::string config = write_file(dir / "long.toml", long_network());
+  std::string config = write_file(dir / "long.toml", long_network("2.0"));
   std::string h5 = dir / "long.h5";
   pid_t pid = spawn_apical({"run", config, "-o", h5}, dir / "stdout", dir / "stderr");
   bool written = wait_until_written(h5, 20s);
-  std::this_thread::sleep_for(2s);  // about ten flushes
+  std::this_thread::sleep_for(200ms);  // past the writes of the file's setup
+  std::error_code ec;
+  const auto setup = std::filesystem::last_write_time(h5, ec);
+  bool flushed = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 20s; !flushed && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(5ms);
+    flushed = std::filesystem::last_write_time(h5, ec) != setup;
+  }
+  std::this_thread::sleep_for(500ms);
   kill(pid, SIGKILL);
   int code = wait_exit(pid, 20s);
   REQUIRE(written);
+  REQUIRE(flushed);
   CHECK(code == -SIGKILL);
   CHECK(root_status(h5) == "running");
   check_sorted_spikes(read_spikes(h5, "exc"));
