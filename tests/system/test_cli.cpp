@@ -20,26 +20,16 @@
 #include <thread>
 #include <vector>
 
+#include "../temp_dir.hpp"
 #include "sim/h5.hpp"
 #include "sim/input_files.hpp"
 
 using namespace apical;
+using test::TempDir;
 using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char pattern[] = "/tmp/apical_cli_XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 std::string write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;

@@ -12,22 +12,15 @@
 #include <fstream>
 #include <thread>
 
+#include "../temp_dir.hpp"
 #include "sim/h5.hpp"
 #include "sim/input_files.hpp"
 #include "sim/output_file.hpp"
 
 using namespace apical;
+using test::TempDir;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char pattern[] = "/tmp/apical_kill_XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 // The child: writes, flushes, announces it through the marker, then keeps appending without
 // ever flushing again, until it is killed. Never returns.

@@ -6,25 +6,16 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "../temp_dir.hpp"
 #include "sim/h5.hpp"
 #include "sim/input_files.hpp"
 #include "sim/output_file.hpp"
 
 using Catch::Contains;
 using namespace apical;
+using test::TempDir;
 
 namespace {
-
-// A fresh directory under /tmp, removed with everything in it.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char pattern[] = "/tmp/apical_h5_XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-};
 
 // Writes a file with the h5 layer alone, for inputs OutputFile would never produce.
 template <typename Fill>
