@@ -10,6 +10,11 @@
 //
 // A rule never changes a weight itself: it proposes raw updates (before learning rate, bounds and
 // schedule) to a WeightUpdate, which applies them (learn mode) or adds them up (measure mode).
+//
+// Observables: every hook receives `post_state`, the values of all the postsynaptic model's
+// observables at the hook's time (at an arrival: the state just before the inputs of that time
+// act; at a postsynaptic spike: the state at threshold, before the reset), in the order of the
+// names bind() was given. A rule finds the ones it needs() there once, in bind().
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -31,6 +36,8 @@ struct SynapseTable {
 
 // Time as the rules see it: ms since the start of the run (differences are what they use).
 using Millis = double;
+// The postsynaptic neuron's observables at a hook's time (see above).
+using PostState = std::span<const double>;
 
 class Rule {
  public:
@@ -41,18 +48,20 @@ class Rule {
   virtual std::vector<std::string> needs() const { return {}; }
 
   // Size per-synapse and per-neuron state for this projection; called once before a run.
-  virtual void bind(const SynapseTable& synapses) = 0;
+  // `post_observables` names the values every hook's post_state holds.
+  virtual void bind(const SynapseTable& synapses, const std::vector<std::string>& post_observables) = 0;
   // Back to the state at the start of a run or trial (traces to zero). Weights are not touched.
   virtual void reset() = 0;
 
   // A presynaptic spike arrives at synapse `syn` (postsynaptic neuron `post`) at time t.
-  virtual void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, WeightUpdate& out) = 0;
+  virtual void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState post_state, WeightUpdate& out) = 0;
   // The postsynaptic neuron `post` spikes at time t; `incoming` lists its synapses in this projection.
   virtual void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming,
-                       WeightUpdate& out) = 0;
+                       PostState post_state, WeightUpdate& out) = 0;
   // A third factor (reward, learning signal) reaches neuron `post` at time t. Default: ignored.
   virtual void on_third_factor(std::uint32_t /*post*/, Millis /*t*/, double /*value*/,
-                               std::span<const std::uint32_t> /*incoming*/, WeightUpdate& /*out*/) {}
+                               std::span<const std::uint32_t> /*incoming*/, PostState /*post_state*/,
+                               WeightUpdate& /*out*/) {}
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

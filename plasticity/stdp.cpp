@@ -11,7 +11,7 @@ StdpPair::Params StdpPair::parse(const ConfigNode& t) {
   return p;
 }
 
-void StdpPair::bind(const SynapseTable& s) {
+void StdpPair::bind(const SynapseTable& s, const std::vector<std::string>&) {
   x_pre_.assign(s.pre.size(), Trace{});
   y_post_.assign(s.n_post, Trace{});
 }
@@ -21,14 +21,15 @@ void StdpPair::reset() {
   for (auto& y : y_post_) y = Trace{};
 }
 
-void StdpPair::on_pre(std::uint32_t syn, std::uint32_t post, Millis t, WeightUpdate& out) {
+void StdpPair::on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) {
   out.propose(syn, -p_.A_minus * y_post_[post].at(t, p_.tau_minus));
   Trace& x = x_pre_[syn];
   x.value = x.at(t, p_.tau_plus) + 1.0;
   x.last = t;
 }
 
-void StdpPair::on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, WeightUpdate& out) {
+void StdpPair::on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
+                       WeightUpdate& out) {
   for (std::uint32_t syn : incoming) out.propose(syn, p_.A_plus * x_pre_[syn].at(t, p_.tau_plus));
   Trace& y = y_post_[post];
   y.value = y.at(t, p_.tau_minus) + 1.0;

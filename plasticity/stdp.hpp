@@ -29,10 +29,11 @@ class StdpPair final : public Rule {
   static Params parse(const ConfigNode& t);
 
   std::string name() const override { return "stdp_pair"; }
-  void bind(const SynapseTable& s) override;
+  void bind(const SynapseTable& s, const std::vector<std::string>& post_observables) override;
   void reset() override;
-  void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, WeightUpdate& out) override;
-  void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, WeightUpdate& out) override;
+  void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override;
+  void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
+               WeightUpdate& out) override;
 
  private:
   // An exponentially decaying trace, updated lazily at the events that read it.

@@ -191,7 +191,7 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
       if (post.observable_index(need) < 0)
         pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
     pl.finish();
-    make_plastic(proj, post.size(), std::move(made), settings);
+    make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
   }
   t.finish();
   return proj;

@@ -32,11 +32,14 @@ class ClockPopulation final : public ModelPopulation<M> {
         double x = 0.0;
         for (; e < events.size() && events[e].target == i && events[e].step == t; ++e) {
           if (events[e].port == kCurrentPort) I_ext_[i] += events[e].weight;
-          else x += this->arrive(events[e], Time{t, events[e].offset});
+          else if (events[e].projection < 0) x += events[e].weight;
+          else x += this->arrive_plastic(events[e], Time{t, events[e].offset}, Base::observables_of(state_[i]));
         }
+        const State before = state_[i];  // the state thresholded at step t
         if (M::step(state_[i], p_, x + I_ext_[i])) {
           spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
-          this->post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0});
+          if (this->has_plastic_input())
+            this->post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0}, Base::observables_of(before));
         }
       }
       if (bad < 0 && !this->finite(i)) bad = static_cast<std::int64_t>(i);

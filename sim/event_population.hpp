@@ -175,7 +175,8 @@ class EventPopulation final : public ModelPopulation<M> {
 
     void receive(const InputEvent& ev) {
       if (ev.port == kCurrentPort) { pop.I_ext_[i] += ev.weight; return; }
-      double w = pop.arrive(ev, now);
+      double w = ev.weight;
+      if (ev.projection >= 0) w = pop.arrive_plastic(ev, now, Base::observables_of(s()));
       // A voltage jump cannot act on a clamped membrane: inputs during refractoriness are lost.
       if (M::voltage_jumps && refractory()) return;
       M::receive(s(), ev.port, w);
@@ -198,7 +199,7 @@ class EventPopulation final : public ModelPopulation<M> {
 
     void emit_spike(const Time& t) {
       spikes.push_back({t.step, t.offset, static_cast<std::uint32_t>(i)});
-      pop.post_spike(static_cast<std::uint32_t>(i), t);
+      if (pop.has_plastic_input()) pop.post_spike(static_cast<std::uint32_t>(i), t, Base::observables_of(s()));
       M::reset(s(), pop.p_);
       pop.ref_until_[i] = pop.grid_.add(t, pop.p_.t_ref);
     }

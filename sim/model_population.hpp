@@ -2,6 +2,7 @@
 // (EventPopulation) or step by step (ClockPopulation): parameters, state arrays, external
 // current, and the model's names for receptors and observables.
 #pragma once
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -31,6 +32,12 @@ class ModelPopulation : public Population {
   const State& state(std::size_t i) const { return state_[i]; }
 
  protected:
+  // All observables of a state, in the model's order: what plasticity hooks receive.
+  static std::array<double, M::observables.size()> observables_of(const State& s) {
+    std::array<double, M::observables.size()> v{};
+    for (std::size_t k = 0; k < v.size(); ++k) v[k] = M::observable(s, static_cast<int>(k));
+    return v;
+  }
   bool finite(std::size_t i) const {
     for (std::size_t k = 0; k < M::observables.size(); ++k)
       if (!std::isfinite(M::observable(state_[i], static_cast<int>(k)))) return false;

@@ -114,19 +114,19 @@ class Population {
   }
 
  protected:
-  // An input arrives at neuron i at time t: for a plastic synapse, the rule sees the arrival and
-  // the weight is read now. Returns the weight to apply.
-  double arrive(const InputEvent& ev, const Time& t) {
-    if (ev.projection < 0) return ev.weight;
+  // A plastic input arrives at its neuron at time t, whose observables are then `post_state`:
+  // the rule sees the arrival, and the weight is read now. Returns the weight to apply.
+  double arrive_plastic(const InputEvent& ev, const Time& t, PostState post_state) {
     Projection& p = (*projections_)[static_cast<std::size_t>(ev.projection)];
-    p.rule->on_pre(ev.synapse, ev.target, grid_.ms(t), *p.update);
+    p.rule->on_pre(ev.synapse, ev.target, grid_.ms(t), post_state, *p.update);
     return p.weight[ev.synapse];
   }
+  bool has_plastic_input() const { return !plastic_in_.empty(); }
   // Neuron i spikes at t: every plastic projection into it sees the spike.
-  void post_spike(std::uint32_t i, const Time& t) {
+  void post_spike(std::uint32_t i, const Time& t, PostState post_state) {
     for (std::size_t k : plastic_in_) {
       Projection& p = (*projections_)[k];
-      p.rule->on_post(i, grid_.ms(t), p.incoming(i), *p.update);
+      p.rule->on_post(i, grid_.ms(t), p.incoming(i), post_state, *p.update);
     }
   }
 

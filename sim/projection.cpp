@@ -31,7 +31,8 @@ void assemble(Projection& p, std::size_t n_source, std::vector<SynapseSpec> syn)
   }
 }
 
-void make_plastic(Projection& p, std::size_t n_target, std::unique_ptr<Rule> rule, WeightUpdate::Settings s) {
+void make_plastic(Projection& p, std::size_t n_target, const std::vector<std::string>& target_observables,
+                  std::unique_ptr<Rule> rule, WeightUpdate::Settings s) {
   const std::size_t n_source = p.row.size() - 1;
   p.pre.resize(p.size());
   for (std::size_t i = 0; i < n_source; ++i)
@@ -45,7 +46,7 @@ void make_plastic(Projection& p, std::size_t n_target, std::unique_ptr<Rule> rul
   for (std::size_t k = 0; k < p.size(); ++k) p.in_syn[fill[p.post[k]]++] = static_cast<std::uint32_t>(k);
   p.rule = std::move(rule);
   p.update = std::make_unique<WeightUpdate>(s, std::span<double>(p.weight));
-  p.rule->bind(SynapseTable{n_source, n_target, p.pre, p.post, p.weight});
+  p.rule->bind(SynapseTable{n_source, n_target, p.pre, p.post, p.weight}, target_observables);
 }
 
 }  // namespace apical

@@ -61,6 +61,7 @@ struct SynapseSpec {
 // they differ.
 void assemble(Projection& p, std::size_t n_source, std::vector<SynapseSpec> synapses);
 // Give a projection its rule: builds the indices plasticity needs and binds the rule.
-void make_plastic(Projection& p, std::size_t n_target, std::unique_ptr<Rule> rule, WeightUpdate::Settings s);
+void make_plastic(Projection& p, std::size_t n_target, const std::vector<std::string>& target_observables,
+                  std::unique_ptr<Rule> rule, WeightUpdate::Settings s);
 
 }  // namespace apical

@@ -162,3 +162,75 @@ plasticity = { rule = "stdp_pair", eta = 0.2, bounds = "hard", w_min = 0.0, w_ma
                     a.projections[1].weight.size() * sizeof(double)) == 0);
   CHECK(a.projections[1].weight != test::network(cfg).projections[1].weight);  // it did learn
 }
+
+namespace {
+
+// A rule that only records what its hooks see.
+struct Probe final : Rule {
+  int v_index = -1;
+  std::vector<std::pair<double, double>> pre_seen, post_seen;  // (t, V_m)
+  std::string name() const override { return "probe"; }
+  void bind(const SynapseTable&, const std::vector<std::string>& obs) override {
+    for (std::size_t k = 0; k < obs.size(); ++k)
+      if (obs[k] == "V_m") v_index = static_cast<int>(k);
+  }
+  void reset() override {}
+  void on_pre(std::uint32_t, std::uint32_t, Millis t, PostState s, WeightUpdate&) override {
+    pre_seen.emplace_back(t, s[static_cast<std::size_t>(v_index)]);
+  }
+  void on_post(std::uint32_t, Millis t, std::span<const std::uint32_t>, PostState s, WeightUpdate&) override {
+    post_seen.emplace_back(t, s[static_cast<std::size_t>(v_index)]);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("rule hooks read the postsynaptic observables at the event's time", "[validation][plasticity]") {
+  // lif_psc_exp (C_m 250, tau_m 10, tau_syn_ex 2, E_L -70) receiving 400 pA jumps at 5.0, 6.5, 9.25 ms
+  // (generator times + 1 ms delay). At each arrival the rule must see V_m as the closed form gives
+  // it from the earlier arrivals only; with a strong DC later, it must see V_th at the spike.
+  const char* cfg = R"(
+[simulation]
+dt = 0.1
+duration = 30.0
+[populations.n]
+model = "lif_psc_exp"
+size = 1
+[populations.src]
+model = "spike_generator"
+size = 1
+params = { node_ids = [0, 0, 0], times = [4.0, 5.5, 8.25] }
+[projections.syn]
+source = "src"
+target = "n"
+connectivity = { rule = "all_to_all" }
+weight = 400.0
+delay = 1.0
+[inputs.push]
+kind = "dc"
+target = "n"
+amplitude = 500.0
+start = 15.0
+)";
+  Network net = test::network(cfg);
+  auto probe_owner = std::make_unique<Probe>();
+  Probe* probe = probe_owner.get();
+  make_plastic(net.projections[0], 1, net.populations[0]->observables(), std::move(probe_owner),
+               WeightUpdate::Settings{WeightUpdate::Mode::measure});
+  test::run(net);
+  const double C = 250, tau_m = 10, tau_s = 2, E_L = -70, w = 400;
+  auto kernel = [&](double s) {
+    return s <= 0 ? 0.0 : w / C * tau_m * tau_s / (tau_m - tau_s) * (std::exp(-s / tau_m) - std::exp(-s / tau_s));
+  };
+  const std::vector<double> arrivals = {5.0, 6.5, 9.25};
+  REQUIRE(probe->pre_seen.size() == 3);
+  for (std::size_t k = 0; k < 3; ++k) {
+    double expected = E_L;
+    for (std::size_t j = 0; j < k; ++j) expected += kernel(arrivals[k] - arrivals[j]);
+    CHECK_THAT(probe->pre_seen[k].first, WithinAbs(arrivals[k], 1e-12));
+    CHECK_THAT(probe->pre_seen[k].second, WithinAbs(expected, 1e-10));
+  }
+  REQUIRE_FALSE(probe->post_seen.empty());
+  CHECK(probe->post_seen[0].first > 15.0);
+  CHECK_THAT(probe->post_seen[0].second, WithinAbs(-55.0, 1e-9));  // at threshold, before the reset
+}
