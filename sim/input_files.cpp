@@ -134,6 +134,21 @@ SpikeList read_spike_file(const std::string& path, const std::string& population
 EdgeList read_edge_file(const std::string& path, const std::string& edge_population) {
   h5::Handle file = h5::open_file(path);
   hid_t f = file.get();
+  if (!h5::exists(f, "/edges") && h5::exists(f, "/weights")) {
+    // An apical result file: /weights/<projection> holds the same arrays, without edge groups,
+    // so that a trained network reloads with `rule = "file"`.
+    const std::string group = "/weights/" + pick_population(f, path, "/weights", edge_population);
+    EdgeList edges;
+    edges.source = h5::read_vector<std::uint64_t>(f, group + "/source_node_id");
+    edges.target = h5::read_vector<std::uint64_t>(f, group + "/target_node_id");
+    edges.weight = h5::read_vector<double>(f, group + "/syn_weight");
+    edges.delay_ms = h5::read_vector<double>(f, group + "/delay");
+    const std::size_t n = edges.source.size();
+    require_same_size(path, group + "/source_node_id", n, group + "/target_node_id", edges.target.size());
+    require_same_size(path, group + "/source_node_id", n, group + "/syn_weight", edges.weight.size());
+    require_same_size(path, group + "/source_node_id", n, group + "/delay", edges.delay_ms.size());
+    return edges;
+  }
   const std::string group = "/edges/" + pick_population(f, path, "/edges", edge_population);
   EdgeList edges;
   edges.source = h5::read_vector<std::uint64_t>(f, group + "/source_node_id");

@@ -21,7 +21,9 @@ SpikeList read_spike_file(const std::string& path, const std::string& population
 // Edges in the SONATA layout /edges/<name>/{source_node_id, target_node_id} with the optional
 // per-edge properties /edges/<name>/0/{syn_weight, delay (ms)}; weight and delay are empty when
 // absent. Only edge group 0 is read: a file that assigns edges to other groups is refused.
-// An empty edge population picks the file's only one.
+// An empty edge population picks the file's only one. An apical result file without /edges is
+// read from /weights/<projection> (source_node_id, target_node_id, syn_weight, delay) instead,
+// so that the weights a run wrote reload as they are.
 struct EdgeList {
   std::vector<std::uint64_t> source, target;
   std::vector<double> weight, delay_ms;

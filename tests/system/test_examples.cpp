@@ -62,3 +62,53 @@ TEST_CASE("a result file's spikes can drive a spike_generator (SONATA spike inpu
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("weights a run wrote reload through rule = \"file\"", "[system][examples]") {
+  fs::path dir = fs::temp_directory_path() / ("apical_reload_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto write = [](const fs::path& p, const std::string& text) {
+    FILE* fp = std::fopen(p.c_str(), "w");
+    std::fputs(text.c_str(), fp);
+    std::fclose(fp);
+  };
+  const std::string pops = R"(
+[populations.in]
+model = "poisson_generator"
+size = 40
+params = { rate = 30.0 }
+[populations.n]
+model = "lif_psc_exp"
+size = 20
+)";
+  write(dir / "learn.toml", "[simulation]\nduration = 500.0\n" + pops + R"(
+[projections.ff]
+source = "in"
+target = "n"
+connectivity = { rule = "fixed_probability", p = 0.5 }
+weight = { distribution = "uniform", low = 100.0, high = 400.0 }
+delay = { distribution = "uniform", low = 0.5, high = 3.0 }
+plasticity = { rule = "stdp_pair", eta = 5.0, bounds = "hard", w_min = 0.0, w_max = 600.0 }
+)");
+  std::string cmd = std::string(APICAL_BINARY) + " run " + (dir / "learn.toml").string() + " -o " +
+                    (dir / "learn.h5").string() + " -q > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  write(dir / "reload.toml", "[simulation]\nduration = 10.0\n" + pops + R"(
+[projections.ff]
+source = "in"
+target = "n"
+connectivity = { rule = "file", file = ")" + (dir / "learn.h5").string() + R"(", edges = "ff" }
+[output]
+weights = ["ff"]
+)");
+  cmd = std::string(APICAL_BINARY) + " run " + (dir / "reload.toml").string() + " -o " + (dir / "reload.h5").string() +
+        " -q > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  EdgeList learned = read_edge_file((dir / "learn.h5").string(), "ff");
+  EdgeList reloaded = read_edge_file((dir / "reload.h5").string(), "ff");
+  REQUIRE(learned.source.size() > 100);
+  CHECK(reloaded.source == learned.source);
+  CHECK(reloaded.target == learned.target);
+  CHECK(reloaded.weight == learned.weight);
+  CHECK(reloaded.delay_ms == learned.delay_ms);
+  fs::remove_all(dir);
+}
