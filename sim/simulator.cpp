@@ -19,7 +19,10 @@ Simulator::Simulator(Network& net, int threads) : net_(net), threads_(std::max(1
   for (std::size_t pi = 0; pi < net_.populations.size(); ++pi) {
     std::size_t n = net_.populations[pi]->size();
     for (std::size_t first = 0; first < n; first += kBlockSize) {
-      Block b{pi, first, std::min(n, first + kBlockSize), {}, {}, {}, {}, {}, -1};
+      Block b;
+      b.pop = pi;
+      b.first = first;
+      b.last = std::min(n, first + kBlockSize);
       for (std::size_t k = 0; k < net_.projections.size(); ++k)
         if (net_.projections[k].target == pi) b.incoming.push_back(k);
       for (std::size_t k = 0; k < net_.sources.size(); ++k)
@@ -129,28 +132,50 @@ void Simulator::deliver(std::size_t lo, std::size_t hi) {
 }
 
 void Simulator::advance_block(Block& b, Step t0, Step t1) {
-  b.due.clear();
+  b.arrived.clear();
   for (Step t = t0; t < t1; ++t) {
     auto& slot = b.ring[static_cast<std::size_t>(t % ring_size_)];
-    b.due.insert(b.due.end(), slot.begin(), slot.end());
+    b.arrived.insert(b.arrived.end(), slot.begin(), slot.end());
     slot.clear();
   }
-  for (std::size_t k : b.sources) net_.sources[k].events(b.first, b.last, t0, t1, b.due);
-  // By neuron, then time; ties keep arrival order (spike order, then projection order).
-  auto before = [](const InputEvent& x, const InputEvent& y) {
-    if (x.target != y.target) return x.target < y.target;
-    if (x.step != y.step) return x.step < y.step;
-    return x.offset < y.offset;
-  };
-  if (b.due.size() <= 64) {  // an insertion sort: stable, and no allocation per epoch
-    for (std::size_t k = 1; k < b.due.size(); ++k)
-      for (std::size_t j = k; j > 0 && before(b.due[j], b.due[j - 1]); --j) std::swap(b.due[j], b.due[j - 1]);
-  } else {
-    std::stable_sort(b.due.begin(), b.due.end(), before);
-  }
+  for (std::size_t k : b.sources) net_.sources[k].events(b.first, b.last, t0, t1, b.arrived);
+  sort_by_neuron_and_time(b);
   b.spikes.clear();
   Population& pop = *net_.populations[b.pop];
   b.non_finite = pop.advance(b.first, b.last, t0, t1, b.due, b.spikes, pop_samplers_[b.pop]);
+}
+
+// b.arrived -> b.due, by neuron, then time; ties keep arrival order (spike order, then
+// projection order), so the order is the same whatever thread filled the block. Many inputs: a
+// counting sort by neuron (stable, O(inputs + block size)), then an insertion sort of each
+// neuron's few inputs by time, which arrive nearly in order already.
+void Simulator::sort_by_neuron_and_time(Block& b) {
+  if (b.arrived.size() <= 32) {  // few inputs: one insertion sort beats a pass over the block
+    b.due = b.arrived;
+    auto before = [](const InputEvent& x, const InputEvent& y) {
+      if (x.target != y.target) return x.target < y.target;
+      return x.step != y.step ? x.step < y.step : x.offset < y.offset;
+    };
+    for (std::size_t k = 1; k < b.due.size(); ++k)
+      for (std::size_t j = k; j > 0 && before(b.due[j], b.due[j - 1]); --j) std::swap(b.due[j], b.due[j - 1]);
+    return;
+  }
+  const std::size_t n = b.last - b.first;
+  b.offsets.assign(n + 1, 0);
+  for (const InputEvent& ev : b.arrived) ++b.offsets[ev.target - b.first + 1];
+  for (std::size_t i = 0; i < n; ++i) b.offsets[i + 1] += b.offsets[i];
+  b.due.resize(b.arrived.size());
+  for (const InputEvent& ev : b.arrived) b.due[b.offsets[ev.target - b.first]++] = ev;
+  auto later = [](const InputEvent& x, const InputEvent& y) {
+    return x.step != y.step ? x.step > y.step : x.offset > y.offset;
+  };
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < n; ++i) {  // offsets[i] is now the end of neuron i's inputs
+    const std::size_t end = b.offsets[i];
+    for (std::size_t k = begin + 1; k < end; ++k)
+      for (std::size_t j = k; j > begin && later(b.due[j - 1], b.due[j]); --j) std::swap(b.due[j], b.due[j - 1]);
+    begin = end;
+  }
 }
 
 void Simulator::prepare_samplers(Step t0, Step t1) {

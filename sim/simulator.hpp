@@ -47,16 +47,18 @@ class Simulator {
 
  private:
   struct Block {
-    std::size_t pop, first, last;
+    std::size_t pop = 0, first = 0, last = 0;
     std::vector<std::size_t> incoming;  // projection indices
     std::vector<std::size_t> sources;   // current source indices
     std::vector<std::vector<InputEvent>> ring;  // by arrival step modulo ring size
-    std::vector<InputEvent> due;
+    std::vector<InputEvent> arrived, due;  // this epoch's inputs as filed, and sorted
+    std::vector<std::size_t> offsets;      // counting-sort scratch
     std::vector<Spike> spikes;
     std::int64_t non_finite = -1;
   };
 
   void advance_block(Block& b, Step t0, Step t1);
+  static void sort_by_neuron_and_time(Block& b);
   bool finish_epoch(RunObserver& observer, Step t1, RunResult& result);
   void check_finite(Step t1) const;
   void deliver(std::size_t lo, std::size_t hi);
