@@ -73,9 +73,10 @@ double zero_of_monotone(const Trajectory& tr, double a, double b) {
 double find_crossing_general(const Trajectory& tr, double theta, double dt, const LifPscExp::Params& p) {
   double pieces[3] = {0.0, dt, dt};
   int n_pieces = 1;
-  double r = -(tr.a_in / p.tau_syn_in) / (tr.a_ex / p.tau_syn_ex);
-  double dk = 1.0 / p.tau_syn_in - 1.0 / p.tau_syn_ex;
-  if (tr.a_ex != 0.0 && r > 0.0 && dk != 0.0) {
+  // g' = 0 where c_ex e^{-k_ex t} = -c_in e^{-k_in t}: t = ln(-c_in / c_ex) / (k_in - k_ex).
+  double r = -tr.c_in / tr.c_ex;
+  double dk = p.inv_tau_in - p.inv_tau_ex;  // = k_in - k_ex
+  if (tr.c_ex != 0.0 && r > 0.0 && dk != 0.0) {
     double tg = std::log(r) / dk;
     if (tg > 0.0 && tg < dt) { pieces[1] = tg; pieces[2] = dt; n_pieces = 2; }
   }

@@ -1,10 +1,9 @@
-// Tiny networks with spike times known in advance, and determinism of a large one.
+// Tiny networks with spike times known in advance: a chain, a ring read from an edge file, a loop.
 #include <catch2/catch.hpp>
-
-#include <cmath>
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "../support.hpp"
