@@ -6,6 +6,7 @@
 #include "models/lif_discrete.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
+#include "models/rate_unit.hpp"
 #include "sim/clock_population.hpp"
 #include "sim/detail/build.hpp"
 #include "sim/detail/distribution.hpp"
@@ -18,7 +19,7 @@ namespace apical::detail {
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
                                                  "li_readout", "poisson_generator", "spike_generator",
-                                                 "raster_generator"};
+                                                 "raster_generator", "rate_unit"};
   return names;
 }
 
@@ -47,6 +48,7 @@ std::vector<typename M::State> initial_states(const PopulationContext& ctx, cons
   for (std::size_t n = 0; n < ctx.size; ++n) {
     RandomStream rng(ctx.seed, StreamKind::initial_state, ctx.index, static_cast<std::uint32_t>(n));
     for (auto& [k, d] : given) M::set_observable(init[n], k, d.draw(rng));
+    if constexpr (requires { M::settle(init[n], p); }) M::settle(init[n], p);
   }
   return init;
 }
@@ -140,6 +142,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "lif_psc_delta") return make_exact<LifPscDelta>(ctx, params);
   if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
+  if (model == "rate_unit") return make_clock<RateUnit>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);

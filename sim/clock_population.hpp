@@ -19,6 +19,7 @@ class ClockPopulation final : public ModelPopulation<M> {
       : Base(std::move(name), size, grid, params, std::move(initial)) {}
 
   bool clock_driven() const override { return true; }
+  bool graded() const override { return requires(const State& st, const Params& pp) { M::output(st, pp); }; }
   void reset(Step) override { Base::reset_state(); }
 
   std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1,
@@ -34,6 +35,10 @@ class ClockPopulation final : public ModelPopulation<M> {
           if (events[e].port == kCurrentPort) I_ext_[i] += events[e].weight;
           else if (events[e].projection < 0) x += events[e].weight;
           else x += this->arrive_plastic(events[e], Time{t, events[e].offset}, Base::observables_of(state_[i]));
+        }
+        if constexpr (requires(const State& st) { M::output(st, p_); }) {  // a rate unit
+          double out = M::output(state_[i], p_);
+          if (out != 0.0) spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i), out});
         }
         const State before = state_[i];  // the state thresholded at step t
         if (M::step(state_[i], p_, x + I_ext_[i])) {

@@ -200,8 +200,14 @@ void read_inputs(Network& net, const ConfigNode& root) {
 
 void read_output(Network& net, const ConfigNode& root) {
   OutputSpec& out = net.output;
+  // By default every population that spikes; rate units send a value every step, which belongs
+  // in a report (variable "rate"), not in /spikes.
+  auto all_spiking = [&] {
+    for (std::size_t i = 0; i < net.populations.size(); ++i)
+      if (!net.populations[i]->graded()) out.spike_populations.push_back(i);
+  };
   if (!root.has("output")) {
-    for (std::size_t i = 0; i < net.populations.size(); ++i) out.spike_populations.push_back(i);
+    all_spiking();
     return;
   }
   ConfigNode o = root.table("output");
@@ -215,7 +221,7 @@ void read_output(Network& net, const ConfigNode& root) {
       out.spike_populations.push_back(k);
     }
   } else {
-    for (std::size_t i = 0; i < net.populations.size(); ++i) out.spike_populations.push_back(i);
+    all_spiking();
   }
   if (o.has("weights")) {
     for (const auto& name : o.strings("weights")) {
@@ -271,11 +277,14 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
   tr.population = population_of(net, o, "population");
   const Population& pop = *net.populations[tr.population];
   tr.skip = o.integer("skip", 0, 0);
+  tr.variable = o.string("variable", "V_m");
   if (tr.skip >= tr.length) o.fail("skip", "must be shorter than the trial (" + std::to_string(tr.length) + " steps)");
   std::string data = o.string("data", "");
   tr.objective = make_objective(o);  // reads kind and its own keys, then rejects unknown ones
-  if (tr.objective->reads() == "trace" && pop.observable_index("V_m") < 0)
-    o.fail("population", "'" + pop.name() + "' (" + pop.model() + ") has no V_m trace for " + tr.objective->name());
+  if (tr.objective->reads() == "trace" && pop.observable_index(tr.variable) < 0)
+    o.fail(o.has("variable") ? "variable" : "population",
+           "'" + pop.name() + "' (" + pop.model() + ") has no observable '" + tr.variable + "' to trace for " +
+               tr.objective->name());
   const std::string kind = tr.objective->name();
   const bool needs_labels = kind.rfind("classification", 0) == 0, needs_targets = kind == "regression";
   if (data.empty()) {

@@ -42,6 +42,7 @@ struct OutputSpec {
 //   kind = "classification_max"  # objectives/objective.hpp
 //   population = "out"           # whose trace (V_m on every step) or spike counts it reads
 //   skip = 2                     # trace steps dropped at the trial's start (delays), default 0
+//   variable = "V_m"             # the observable traced (default V_m; "rate" for rate units)
 //   data = "set.h5"              # labels / targets: trial k uses sample k mod samples
 struct TrialSpec {
   std::int64_t count = 0;  // 0: one continuous run
@@ -49,6 +50,7 @@ struct TrialSpec {
   std::shared_ptr<const Objective> objective;
   std::size_t population = 0;
   Step skip = 0;
+  std::string variable = "V_m";
   std::vector<std::int64_t> labels;   // per sample
   std::vector<double> targets;        // per sample, [steps, units]
   std::size_t samples = 0;            // in the data set (0: none)

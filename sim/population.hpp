@@ -23,14 +23,18 @@ struct InputEvent {
   std::uint32_t target;  // neuron index within the population
   std::int32_t port;
   double weight;
-  std::int32_t projection = -1;  // >= 0: a plastic synapse, whose weight is read at arrival
+  // >= 0: a plastic synapse, whose weight is read at arrival; `weight` then holds the
+  // presynaptic value (1 for a spike, the output of a rate unit) that the weight multiplies.
+  std::int32_t projection = -1;
   std::uint32_t synapse = 0;
 };
 
+// A spike, or the graded output of a rate unit (value: what the synapse's weight multiplies).
 struct Spike {
   Step step;
   double offset;
   std::uint32_t node;
+  double value = 1.0;
 };
 
 // Samples of one report (one population, some variables, some neurons) on a grid.
@@ -78,6 +82,8 @@ class Population {
   virtual std::vector<std::string> observable_units() const = 0;
   // True for populations updated once per step (their spikes lie on the grid).
   virtual bool clock_driven() const { return false; }
+  // True for populations that send graded outputs every step instead of spikes.
+  virtual bool graded() const { return false; }
 
   // Advance neurons [first, last) from t0 to t1 (grid steps). `events` holds the inputs of
   // those neurons with times in [t0, t1), sorted by (target, time) with ties in arrival order.
@@ -119,7 +125,7 @@ class Population {
   double arrive_plastic(const InputEvent& ev, const Time& t, PostState post_state) {
     Projection& p = (*projections_)[static_cast<std::size_t>(ev.projection)];
     p.rule->on_pre(ev.synapse, ev.target, grid_.ms(t), post_state, *p.update);
-    return p.weight[ev.synapse];
+    return p.weight[ev.synapse] * ev.weight;
   }
   bool has_plastic_input() const { return !plastic_in_.empty(); }
   // Neuron i spikes at t: every plastic projection into it sees the spike.

@@ -52,7 +52,7 @@ Simulator::Simulator(Network& net, int threads) : net_(net), threads_(std::max(1
   }
   if (const auto& tr = net_.trials; tr.objective && tr.objective->reads() == "trace") {
     const Population& pop = *net_.populations[tr.population];
-    objective_sampler_.variables = {pop.observable_index("V_m")};
+    objective_sampler_.variables = {pop.observable_index(tr.variable)};
     for (std::uint32_t i = 0; i < pop.size(); ++i) objective_sampler_.nodes.push_back(i);
     objective_sampler_.stop = net_.duration;
     pop_samplers_[tr.population].push_back(&objective_sampler_);
@@ -117,8 +117,9 @@ void Simulator::deliver(std::size_t lo, std::size_t hi) {
         for (; it != row_end && *it < last; ++it) {
           auto syn = static_cast<std::size_t>(it - p.post.begin());
           Step arrival = s.step + p.delay_of(syn);
-          InputEvent ev{arrival, s.offset, *it, p.receptor, p.weight[syn]};
+          InputEvent ev{arrival, s.offset, *it, p.receptor, p.weight[syn] * s.value};
           if (p.plastic()) {  // the weight is read at arrival, after any change in between
+            ev.weight = s.value;
             ev.projection = static_cast<std::int32_t>(k);
             ev.synapse = static_cast<std::uint32_t>(syn);
           }

@@ -149,3 +149,50 @@ delay = 0.8
   for (std::size_t k = 0; k < a.size(); ++k) CHECK_THAT(a[k], WithinAbs(1.05 + 2.0 * k, 1e-9));
   for (std::size_t k = 0; k < b.size(); ++k) CHECK_THAT(b[k], WithinAbs(2.25 + 2.0 * k, 1e-9));
 }
+
+TEST_CASE("rate units send graded outputs with the projection's delay", "[validation][network][rate]") {
+  // a (tau 0, relu) driven by a dc current of 2 from step 0; b (tau 3 ms, tanh) gets 0.5 * a's
+  // output with a 1-step delay. Reference: the recursion of models/rate_unit.hpp, written here.
+  const char* cfg = R"(
+[simulation]
+dt = 1.0
+duration = 20.0
+[populations.a]
+model = "rate_unit"
+size = 1
+params = { phi = "relu" }
+[populations.b]
+model = "rate_unit"
+size = 1
+params = { tau = 3.0, phi = "tanh" }
+[projections.ab]
+source = "a"
+target = "b"
+connectivity = { rule = "all_to_all" }
+weight = 0.5
+delay = 1.0
+[inputs.drive]
+kind = "dc"
+target = "a"
+amplitude = 2.0
+[[output.reports]]
+population = "b"
+variables = ["V_m", "rate"]
+)";
+  Network net = test::network(cfg);
+  CHECK(net.output.spike_populations.empty());  // rate units are reported, not spike-recorded
+  auto out = test::run(net);
+  const auto& rows = out.samples[0];  // per step: V_m, rate of b
+  REQUIRE(rows.size() == 40);
+  double ua = 0, ub = 0, a_out_prev = 0;  // a's output sent at step t-1 arrives at step t
+  const double decay = std::exp(-1.0 / 3.0);
+  for (int t = 0; t < 20; ++t) {
+    INFO("step " << t);
+    CHECK_THAT(rows[2 * t], WithinAbs(ub, 1e-15));
+    CHECK_THAT(rows[2 * t + 1], WithinAbs(std::tanh(ub), 1e-15));
+    double a_out = std::max(ua, 0.0);
+    ub = decay * ub + (1 - decay) * 0.5 * a_out_prev;
+    ua = 2.0;  // tau = 0: u_{t+1} = x_t = the dc current
+    a_out_prev = a_out;
+  }
+}
