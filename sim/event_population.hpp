@@ -48,8 +48,7 @@ class EventPopulation final : public ModelPopulation<M> {
     Base::reset_state();
     ref_until_.assign(this->size(), Time{std::numeric_limits<Step>::min() / 2, 0.0});
     state_time_.assign(this->size(), Time{at, 0.0});
-    safe_until_.assign(this->size(), Time{at, 0.0});
-    wake_ms_.assign(this->size(), -1.0);
+    wake_ms_.assign(this->size(), -std::numeric_limits<double>::infinity());
     clock_ = at;
   }
 
@@ -61,7 +60,7 @@ class EventPopulation final : public ModelPopulation<M> {
   }
 
   // Neurons are updated lazily: a neuron that receives nothing in an epoch, is not sampled, and
-  // provably stays below threshold until the epoch's end (safe_until_, from the model's
+  // provably stays below threshold until the epoch's end (wake_ms_, from the model's
   // safe_time bound) is not touched. Its state stays at the time of its last update, and exact
   // integration later jumps the whole interval at once. Everyone else is advanced exactly from
   // input to input and, where the bound cannot rule out a crossing, to the epoch's end.
@@ -89,7 +88,7 @@ class EventPopulation final : public ModelPopulation<M> {
         open_cursors(i, t0, samplers, sampler_pos, cursors);
       }
       const bool has_input = e < events.size() && events[e].target == i;
-      if (!has_input && cursors.empty() && !(safe_until_[i] < end)) continue;
+      if (!has_input && cursors.empty() && wake_ms_[i] >= end_ms) continue;
       Neuron n{*this, i, state_time_[i], spikes, cursors};
       while (e < events.size() && events[e].target == i) {
         const Time te{events[e].step, events[e].offset};
@@ -100,7 +99,7 @@ class EventPopulation final : public ModelPopulation<M> {
       }
       // Whether the neuron is advanced to the epoch's end must not depend on recording, or
       // recording would change the rounding of its trajectory: samples come from projections.
-      if (update_safe(i, n.now) < end) {
+      if (update_safe(i, n.now) < end_ms) {
         n.advance_to(end, t1);
         update_safe(i, n.now);
       }
@@ -112,19 +111,20 @@ class EventPopulation final : public ModelPopulation<M> {
   }
 
  private:
-  // Recompute how long neuron i, at time `now`, provably stays below threshold without input.
-  Time update_safe(std::size_t i, const Time& now) {
+  // Recompute until when neuron i, at time `now`, provably stays below threshold without input
+  // (ms). Kept as a double, lowered by far more than the rounding of ms() at any time of a run,
+  // so that "wake_ms_ >= end" always means the bound really reaches past the end.
+  double update_safe(std::size_t i, const Time& now) {
+    double wake;
     if (now < ref_until_[i]) {
-      safe_until_[i] = ref_until_[i];  // look again when it ends
+      wake = grid_.ms(ref_until_[i]);  // look again when the refractory period ends
     } else {
       double t = 0.0;
       if constexpr (requires(const State& st) { M::safe_time(st, p_, 0.0); }) t = M::safe_time(state_[i], p_, I_ext_[i]);
       constexpr double kFar = 1e15;  // ms: "never" within any run
-      safe_until_[i] = grid_.add(now, std::min(t, kFar));
+      wake = grid_.ms(now) + std::min(t, kFar);
     }
-    // The skip scan compares doubles: a copy rounded down by far more than the rounding of ms().
-    wake_ms_[i] = grid_.ms(safe_until_[i]) - 1e-9;
-    return safe_until_[i];
+    return wake_ms_[i] = wake - (1e-9 + 1e-13 * std::fabs(wake));
   }
 
   // The first node >= i that a sampler records (or SIZE_MAX); advances the samplers' positions.
@@ -258,8 +258,7 @@ class EventPopulation final : public ModelPopulation<M> {
 
   std::vector<Time> ref_until_;   // end of the absolute refractory period
   std::vector<Time> state_time_;  // the time at which state_[i] holds
-  std::vector<Time> safe_until_;  // no threshold crossing before this without new input
-  std::vector<double> wake_ms_;   // safe_until_ in ms, rounded down: what the skip scan reads
+  std::vector<double> wake_ms_;   // ms: no threshold crossing before this without new input
   Step clock_ = 0;                // end of the last epoch
 };
 
