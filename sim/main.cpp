@@ -1,6 +1,7 @@
 // The `apical` command.
 #include <CLI/CLI.hpp>
 
+#include "sim/gradient_command.hpp"
 #include "sim/run_command.hpp"
 
 int main(int argc, char** argv) {
@@ -22,7 +23,20 @@ int main(int argc, char** argv) {
   cmd->add_option("-d,--duration", run.duration_ms, "Simulated time in ms; overrides [simulation].duration");
   cmd->add_flag("-q,--quiet", run.quiet, "No progress line, even on a terminal");
 
+  apical::GradientArgs grad;
+  auto* gcmd = app.add_subcommand(
+      "gradient",
+      "Surrogate-gradient BPTT of the discrete-time LIF network of SURROGATE.md for one case file "
+      "(its section 8 layout: /params, /inputs, /weights); writes /loss and /grad/W1, /grad/V "
+      "(recurrent cases), /grad/W2 in the weights' shapes");
+  gcmd->add_option("case", grad.case_file, "The case (HDF5, SURROGATE.md section 8)")->required()->check(CLI::ExistingFile);
+  gcmd->add_option("-o,--output", grad.output, "The HDF5 file to write")->required();
+  gcmd->add_option("-t,--threads", grad.threads,
+                   "Worker threads over the batch (results are identical for any count)")
+      ->check(CLI::Range(1, 1024))->default_val(1);
+
   CLI11_PARSE(app, argc, argv);
   if (*cmd) return apical::run_command(run);
+  if (*gcmd) return apical::gradient_command(grad);
   return 0;
 }
