@@ -17,6 +17,17 @@ custom autograd Function for the spike with the surrogate of section 5 and the r
 and asserts agreement to 1e-9 + 1e-6 * max|ref| per tensor (the tolerance of section 8)
 before anything is written. --dry-run prints the diagnostics without writing.
 
+--large writes, instead of the four small cases, the LARGE case compactly (benchmark-sized,
+about 3 MB): 700-256-20, recurrent, T = 100, B = 32, classification, surrogate scale 100,
+with /inputs, /weights, /params, /reference/loss and /reference/grad/* only (no
+/reference/mem, /out, /hidden_spikes, /debug) and every dataset but the scalar loss gzip
+(+ shuffle) compressed:
+
+    /usr/bin/python3 data/make_surrogate_reference.py --check-torch --large
+
+`--large --only large_rec_class_200_128_10 --out DIR` writes a smaller case of the same kind
+(200-128-10, B = 32) that bench/gradient_vs_torch.sh uses; it is not committed.
+
 Each case draws its inputs and weights from numpy.random.default_rng(seed) (PCG64) in a fixed
 order: input rates, input spikes, W1, V (recurrent cases), W2, then labels or target phases.
 If a draw fails the robustness checks (a hidden neuron that never spikes, a membrane value
@@ -66,6 +77,11 @@ class Case:
     v_mu: float = 0.0
     rate_range_hz: tuple = (20.0, 100.0)  # per-input Bernoulli rate ~ U(lo, hi)
     target_amp: float = 0.0                # regression targets, see draw()
+    # Labels b % n_out, then permuted (one rng.permutation draw instead of rng.integers), so
+    # that every class occurs even when B is barely above n_out (the LARGE cases only).
+    balanced_labels: bool = False
+    # Written only when named with --only (the benchmark's extra case).
+    on_request: bool = False
 
 
 CASES = [
@@ -83,6 +99,20 @@ CASES = [
 ]
 
 
+# --large: written compactly (see write()); 200-128-10 only on request (bench/gradient_vs_torch.sh).
+# Gains smaller and the input mean weight positive but small, so that with 700 (200) inputs at
+# 20-100 Hz the hidden rates stay moderate and every hidden neuron spikes in some trial.
+LARGE_CASES = [
+    Case("large_rec_class_700_256_20", 700, 256, 20, T=100, B=32, loss="classification",
+         recurrent=True, surrogate_scale=100.0, seed=5000, w1_gain=0.8, w1_mu=0.001,
+         w2_gain=0.2, v_gain=0.5, balanced_labels=True),
+    Case("large_rec_class_200_128_10", 200, 128, 10, T=100, B=32, loss="classification",
+         recurrent=True, surrogate_scale=100.0, seed=6000, w1_gain=0.6, w1_mu=0.002,
+         w2_gain=0.2, v_gain=0.5, balanced_labels=True, on_request=True),
+]
+MAX_LARGE_FILE_BYTES = 4 * 1024 * 1024
+
+
 def draw(case, seed):
     """Inputs, weights and labels or targets of one case, in the documented draw order."""
     rng = np.random.default_rng(seed)
@@ -95,7 +125,9 @@ def draw(case, seed):
          if case.recurrent else None)
     W2 = rng.normal(case.w2_mu, case.w2_gain / np.sqrt(case.n_hid), (case.n_hid, case.n_out))
     d = dict(seed=seed, rates=rates, x=x, W1=W1, V=V, W2=W2)
-    if case.loss == "classification":
+    if case.loss == "classification" and case.balanced_labels:
+        d["labels"] = rng.permutation(np.arange(case.B) % case.n_out).astype(np.int64)
+    elif case.loss == "classification":
         d["labels"] = rng.integers(0, case.n_out, size=case.B).astype(np.int64)
     else:
         # Smooth targets on the scale of the readout: amp * sin(2 pi f t / T + phase).
@@ -338,9 +370,17 @@ def torch_check(case, res):
     return torch.__version__, worst
 
 
-def write(case, res, path, debug, torch_note, command):
+def write(case, res, path, debug, torch_note, command, compact=False):
+    """compact (--large): gzip + shuffle on every dataset (HDF5 cannot chunk, hence compress,
+    the scalar /reference/loss), and of /reference only loss, grad/* and the attributes."""
     d = res["d"]
     with h5py.File(path, "w") as f:
+        def put(group, name, data):
+            if compact and np.ndim(data) > 0:
+                return group.create_dataset(name, data=data, compression="gzip",
+                                            compression_opts=9, shuffle=True)
+            return group.create_dataset(name, data=data)
+
         f.attrs["generator"] = "data/make_surrogate_reference.py"
         f.attrs["command"] = command
         f.attrs["description"] = "independent NumPy implementation of SURROGATE.md"
@@ -352,18 +392,18 @@ def write(case, res, path, debug, torch_note, command):
         f.attrs["torch_check"] = torch_note
 
         gi = f.create_group("inputs")
-        gi.create_dataset("spikes", data=d["x"].astype(np.uint8))
+        put(gi, "spikes", d["x"].astype(np.uint8))
         if case.loss == "classification":
-            gi.create_dataset("labels", data=d["labels"].astype(np.int64))
+            put(gi, "labels", d["labels"].astype(np.int64))
         else:
-            gi.create_dataset("targets", data=d["targets"].astype(np.float64))
-        gi.create_dataset("rates_hz", data=d["rates"].astype(np.float64))
+            put(gi, "targets", d["targets"].astype(np.float64))
+        put(gi, "rates_hz", d["rates"].astype(np.float64))
 
         gw = f.create_group("weights")
-        gw.create_dataset("W1", data=d["W1"])
+        put(gw, "W1", d["W1"])
         if case.recurrent:
-            gw.create_dataset("V", data=d["V"])
-        gw.create_dataset("W2", data=d["W2"])
+            put(gw, "V", d["V"])
+        put(gw, "W2", d["W2"])
 
         p = f.create_group("params").attrs
         for k, v in dict(dt=DT, tau_syn=TAU_SYN, tau_mem=TAU_MEM, alpha=ALPHA, beta=BETA,
@@ -394,18 +434,19 @@ def write(case, res, path, debug, torch_note, command):
                                     "phase[b,k]), f ~ U(0.5, 2), phase ~ U(0, 2 pi)")
 
         gr = f.create_group("reference")
-        gr.create_dataset("loss", data=np.float64(res["L"]))
+        put(gr, "loss", np.float64(res["L"]))
         gg = gr.create_group("grad")
-        gg.create_dataset("W1", data=res["grads"]["W1"])
+        put(gg, "W1", res["grads"]["W1"])
         if case.recurrent:
-            gg.create_dataset("V", data=res["grads"]["V"])
-        gg.create_dataset("W2", data=res["grads"]["W2"])
-        gr.create_dataset("mem", data=res["fw"]["mem"])
-        gr.create_dataset("out", data=res["fw"]["out"])
-        gr.create_dataset("hidden_spikes", data=res["fw"]["s"].astype(np.uint8))
-        gr.create_dataset("hidden_spike_count", data=res["counts"])
-        if res["tstar"] is not None:
-            gr.create_dataset("argmax_t", data=res["tstar"].astype(np.int64))
+            put(gg, "V", res["grads"]["V"])
+        put(gg, "W2", res["grads"]["W2"])
+        if not compact:
+            put(gr, "mem", res["fw"]["mem"])
+            put(gr, "out", res["fw"]["out"])
+            put(gr, "hidden_spikes", res["fw"]["s"].astype(np.uint8))
+            put(gr, "hidden_spike_count", res["counts"])
+            if res["tstar"] is not None:
+                put(gr, "argmax_t", res["tstar"].astype(np.int64))
         gr.attrs["min_abs_v"] = np.float64(res["min_abs_v"])
         gr.attrs["argmax_margin"] = np.float64(res["argmax_margin"])
         gr.attrs["n_zero_max"] = np.int64(res["n_zero_max"])
@@ -430,13 +471,20 @@ def main():
                     help="verify every gradient against torch autograd before writing")
     ap.add_argument("--dry-run", action="store_true", help="print diagnostics, write nothing")
     ap.add_argument("--only", nargs="*", help="case names (default: all)")
+    ap.add_argument("--large", action="store_true",
+                    help="the LARGE cases instead, written compactly (no /reference/mem, /out, "
+                         "/debug; gzip on every dataset)")
     args = ap.parse_args()
     command = "/usr/bin/python3 data/make_surrogate_reference.py" + (
-        " --check-torch" if args.check_torch else "")
+        " --check-torch" if args.check_torch else "") + (" --large" if args.large else "")
+    if args.large and args.only:
+        command += " --only " + " ".join(args.only)
     os.makedirs(args.out, exist_ok=True)
 
-    for case in CASES:
+    for case in (LARGE_CASES if args.large else CASES):
         if args.only and case.name not in args.only:
+            continue
+        if not args.only and case.on_request:
             continue
         for attempt in range(100):
             res = compute(case, case.seed + attempt)
@@ -449,14 +497,18 @@ def main():
 
         c = res["counts"]
         print(f"{case.name}: seed {res['d']['seed']}, loss {res['L']:.6g}")
-        print(f"  hidden spike counts per trial (rows b): {c.tolist()}")
+        if args.large:
+            print(f"  silent (trial, neuron) pairs {int((c == 0).sum())} of {c.size}, "
+                  f"hidden spikes per trial {c.sum(axis=1).min()}..{c.sum(axis=1).max()}")
+        else:
+            print(f"  hidden spike counts per trial (rows b): {c.tolist()}")
         print(f"  mean hidden rate {c.mean() / (case.T * DT) * 1e3:.1f} Hz, "
               f"min_abs_v {res['min_abs_v']:.3g}, argmax_margin {res['argmax_margin']:.3g}, "
               f"n_zero_max {res['n_zero_max']}")
         out = res["fw"]["out"]
         print(f"  out: rms {np.sqrt(np.mean(out ** 2)):.3g}, "
               f"range [{out.min():.3g}, {out.max():.3g}]")
-        if case.loss == "classification":
+        if case.loss == "classification" and not args.large:
             print(f"  labels {res['d']['labels'].tolist()}, argmax_t {res['tstar'].tolist()}")
         for k, v in res["grads"].items():
             if v is not None:
@@ -473,6 +525,12 @@ def main():
             continue
 
         path = os.path.join(args.out, case.name + ".h5")
+        if args.large:
+            write(case, res, path, False, torch_note, command, compact=True)
+            size = os.path.getsize(path)
+            assert size <= MAX_LARGE_FILE_BYTES, f"{path}: {size} bytes"
+            print(f"  wrote {path} ({size} bytes, {size / 2**20:.2f} MiB, compact)")
+            continue
         write(case, res, path, True, torch_note, command)
         if os.path.getsize(path) > MAX_FILE_BYTES:
             write(case, res, path, False, torch_note, command)  # the debug group does not fit

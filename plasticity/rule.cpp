@@ -6,12 +6,13 @@
 namespace apical {
 
 const std::vector<std::string>& rule_names() {
-  static const std::vector<std::string> names = {"stdp_pair"};
+  static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet"};
   return names;
 }
 
 std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table) {
   if (name == "stdp_pair") return std::make_unique<StdpPair>(StdpPair::parse(table));
+  if (name == "stdp_triplet") return std::make_unique<StdpTriplet>(StdpTriplet::parse(table));
   return nullptr;  // the caller checked the name against rule_names()
 }
 

@@ -11,7 +11,9 @@
 // dt > 0: -eta A_minus exp(-dt/tau_minus) (the window the pairing test measures).
 //
 // Parameters: tau_plus 20 ms, tau_minus 20 ms, A_plus 1.0, A_minus 1.05 (in weight units per
-// pairing; eta scales them).
+// pairing; eta scales them); pairing "all_to_all" (default) or "nearest": a trace is set to 1 at
+// its own side's spike instead of incremented, so only the nearest earlier spike of the other
+// side counts (symmetric nearest-neighbour, Morrison et al. 2008).
 #pragma once
 #include <cmath>
 #include <vector>
@@ -20,10 +22,23 @@
 
 namespace apical {
 
+// An exponentially decaying trace, updated lazily at the events that read it.
+struct Trace {
+  double value = 0.0;
+  Millis last = 0.0;
+  double at(Millis t, double tau) const { return value * std::exp(-(t - last) / tau); }
+  // A spike of the trace's own side at t: +1 (all-to-all), or back to 1 (nearest).
+  void bump(Millis t, double tau, bool nearest = false) {
+    value = nearest ? 1.0 : at(t, tau) + 1.0;
+    last = t;
+  }
+};
+
 class StdpPair final : public Rule {
  public:
   struct Params {
     double tau_plus = 20.0, tau_minus = 20.0, A_plus = 1.0, A_minus = 1.05;
+    bool nearest = false;
   };
   explicit StdpPair(Params p) : p_(p) {}
   static Params parse(const ConfigNode& t);
@@ -36,16 +51,42 @@ class StdpPair final : public Rule {
                WeightUpdate& out) override;
 
  private:
-  // An exponentially decaying trace, updated lazily at the events that read it.
-  struct Trace {
-    double value = 0.0;
-    Millis last = 0.0;
-    double at(Millis t, double tau) const { return value * std::exp(-(t - last) / tau); }
-  };
-
   Params p_;
   std::vector<Trace> x_pre_;   // per synapse
   std::vector<Trace> y_post_;  // per postsynaptic neuron
+};
+
+// Triplet STDP, minimal all-to-all model of Pfister & Gerstner 2006 (J. Neurosci. 26:9673).
+// Config name: "stdp_triplet". NEST equivalent: stdp_triplet_synapse.
+//
+//   pre spike at t:   raw update -o1(t) [A2_minus + A3_minus r2(t-)],  then r1 += 1, r2 += 1
+//   post spike at t:  raw update +r1(t) [A2_plus  + A3_plus  o2(t-)],  then o1 += 1, o2 += 1
+//   r1, r2: presynaptic traces (tau_plus, tau_x), per synapse; o1, o2: postsynaptic traces
+//   (tau_minus, tau_y), per neuron. "t-": the value just before this spike's own increment.
+//
+// Defaults: the visual-cortex, all-to-all, minimal-model values of Pfister & Gerstner 2006:
+// tau_plus 16.8 ms, tau_minus 33.7 ms, tau_x 101 ms, tau_y 125 ms, A2_plus 0, A3_plus 6.2e-3,
+// A2_minus 7e-3, A3_minus 0 (weight units per spike interaction; eta scales them).
+class StdpTriplet final : public Rule {
+ public:
+  struct Params {
+    double tau_plus = 16.8, tau_minus = 33.7, tau_x = 101.0, tau_y = 125.0;
+    double A2_plus = 0.0, A3_plus = 6.2e-3, A2_minus = 7e-3, A3_minus = 0.0;
+  };
+  explicit StdpTriplet(Params p) : p_(p) {}
+  static Params parse(const ConfigNode& t);
+
+  std::string name() const override { return "stdp_triplet"; }
+  void bind(const SynapseTable& s, const std::vector<std::string>& post_observables) override;
+  void reset() override;
+  void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override;
+  void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
+               WeightUpdate& out) override;
+
+ private:
+  Params p_;
+  std::vector<Trace> r1_, r2_;  // per synapse
+  std::vector<Trace> o1_, o2_;  // per postsynaptic neuron
 };
 
 }  // namespace apical
