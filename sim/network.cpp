@@ -280,6 +280,10 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
   tr.variable = o.string("variable", "V_m");
   if (tr.skip >= tr.length) o.fail("skip", "must be shorter than the trial (" + std::to_string(tr.length) + " steps)");
   std::string data = o.string("data", "");
+  if (o.choice("baseline", {"none", "running_mean"}, "none") == "running_mean")
+    tr.baseline_tau = o.number("baseline_tau", 10.0, Check::at_least(1.0, "trials"));
+  else if (o.has("baseline_tau"))
+    o.fail("baseline_tau", "is read only with baseline = \"running_mean\"");
   tr.objective = make_objective(o);  // reads kind and its own keys, then rejects unknown ones
   if (tr.objective->reads() == "trace" && pop.observable_index(tr.variable) < 0)
     o.fail(o.has("variable") ? "variable" : "population",

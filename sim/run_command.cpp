@@ -94,6 +94,8 @@ class FileWriter final : public RunObserver {
     std::fflush(stderr);
   }
 
+  void third_factor(std::int64_t, Step, double value) override { third_factor_.push_back(value); }
+
   void trial_done(std::int64_t, Step, const ObjectiveResult* r) override {
     if (!r) return;
     loss_.push_back(r->loss);
@@ -110,6 +112,7 @@ class FileWriter final : public RunObserver {
       out_.write_vector("/trials/loss", loss_, a);
       out_.write_vector("/trials/reward", reward_);
       out_.write_vector("/trials/correct", correct_);
+      out_.write_vector("/trials/third_factor", third_factor_);
     }
     const auto& listed = net_.output.weight_projections;
     for (std::size_t k = 0; k < net_.projections.size(); ++k) {
@@ -142,7 +145,7 @@ class FileWriter final : public RunObserver {
   std::vector<double> times_;
   std::vector<std::uint64_t> ids_;
   std::vector<float> rows_;
-  std::vector<double> loss_, reward_;
+  std::vector<double> loss_, reward_, third_factor_;  // per trial
   std::vector<std::uint8_t> correct_;
 };
 

@@ -6,6 +6,7 @@
 #include <exception>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -84,6 +85,32 @@ ObjectiveResult Simulator::evaluate_trial(std::int64_t trial) {
   trial_trace_.clear();
   trial_counts_.clear();
   return tr.objective->evaluate(obs, tr.target(trial));
+}
+
+// The global neuromodulator of DESIGN.md "Plasticity": the trial's reward R, or with a running
+// baseline the reward-prediction error R - Rbar (SCIENCE.md 7.1: a mean-free third factor keeps
+// the Hebbian term's mean out of the update), delivered at t1 to every target neuron of every
+// plastic projection. post_state is the neuron's observables at t1 (observable() gives the state
+// at the last epoch boundary, which is t1). Rbar starts at 0 and follows R after the delivery:
+// Rbar += (R - Rbar) / baseline_tau. Runs on the scheduler's thread; rules without a third-factor
+// hook ignore it. Returns the value delivered.
+double Simulator::deliver_third_factor(Step t1, double reward) {
+  const double tau = net_.trials.baseline_tau;
+  const double value = tau > 0 ? reward - reward_baseline_ : reward;
+  if (tau > 0) reward_baseline_ += (reward - reward_baseline_) / tau;
+  const Millis t = net_.grid.ms(t1);
+  std::vector<double> state;
+  for (auto& p : net_.projections) {
+    if (!p.plastic()) continue;
+    const Population& pop = *net_.populations[p.target];
+    const auto n_obs = static_cast<int>(pop.observables().size());
+    state.resize(static_cast<std::size_t>(n_obs));
+    for (std::uint32_t j = 0; j < pop.size(); ++j) {
+      for (int k = 0; k < n_obs; ++k) state[static_cast<std::size_t>(k)] = pop.observable(j, k);
+      p.rule->on_third_factor(j, t, value, p.incoming(j), state, *p.update);
+    }
+  }
+  return value;
 }
 
 void Simulator::restart(Step at) {
@@ -230,15 +257,18 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
   result.reached = t1;
   const Step trial = net_.trials.count > 0 ? net_.trials.length : net_.duration;
   if (t1 % trial == 0) {
+    const std::int64_t index = t1 / trial - 1;
+    // The objective first: its reward is a third factor, and updates it causes belong to this
+    // trial (the trial schedule applies them, measure mode counts them) before the next starts.
+    std::optional<ObjectiveResult> r;
+    if (net_.trials.objective) {
+      r = evaluate_trial(index);
+      const double delivered = deliver_third_factor(t1, r->reward);
+      observer.third_factor(index, t1, delivered);
+    }
     for (auto& p : net_.projections)
       if (p.plastic()) p.update->end_trial();
-    const std::int64_t index = t1 / trial - 1;
-    if (net_.trials.objective) {
-      ObjectiveResult r = evaluate_trial(index);
-      observer.trial_done(index, t1, &r);
-    } else {
-      observer.trial_done(index, t1, nullptr);
-    }
+    observer.trial_done(index, t1, r ? &*r : nullptr);
     if (t1 < net_.duration) restart(t1);
   }
   return t1 < net_.duration;
@@ -248,6 +278,7 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
   RunResult result;
   result.spike_counts.assign(net_.populations.size(), 0);
   restart(0);
+  reward_baseline_ = 0.0;
   const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
   const std::size_t n_blocks = blocks_.size();
   Step t0 = 0, t1 = 0;

@@ -27,6 +27,9 @@ class RunObserver {
   // A trial ended at t1 (a run without [trials] is one trial). Measured updates of the trial are
   // readable here; the next trial starts from zero. `result`: the objective's evaluation of the
   // trial, or nullptr without an objective.
+  // At the end of a trial with an objective, just before trial_done: the third factor delivered
+  // to the plastic projections (the reward, or reward minus its running baseline).
+  virtual void third_factor(std::int64_t /*trial*/, Step /*t1*/, double /*value*/) {}
   virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/, const ObjectiveResult* /*result*/) {}
 };
 
@@ -66,6 +69,7 @@ class Simulator {
   void prepare_samplers(Step t0, Step t1);
   void observe_trial();  // collect what the objective reads, once per epoch
   ObjectiveResult evaluate_trial(std::int64_t trial);
+  double deliver_third_factor(Step t1, double reward);  // returns the value delivered
 
   Network& net_;
   int threads_;
@@ -77,6 +81,7 @@ class Simulator {
   // The objective's view of the current trial: V_m of its population on every step, or counts.
   Sampler objective_sampler_;
   std::vector<double> trial_trace_, trial_counts_;
+  double reward_baseline_ = 0.0;  // Rbar of [trials.objective] baseline = "running_mean"
 };
 
 }  // namespace apical

@@ -476,6 +476,50 @@ TEST_CASE("spikes depend on the seed only, not on the thread count or the run", 
   CHECK_FALSE(spikes_of("other_seed", {"--seed", "12"}) == first);
 }
 
+TEST_CASE("a reward-modulated run writes the delivered third factor per trial", "[system][cli]") {
+  TempDir dir;
+  std::string config = write_file(dir / "rstdp.toml", R"(
+[simulation]
+dt = 0.1
+seed = 3
+[trials]
+count = 4
+length = 50.0
+[populations.in]
+model = "poisson_generator"
+size = 10
+params = { rate = 40.0 }
+[populations.out]
+model = "lif_psc_exp"
+size = 3
+[projections.ff]
+source = "in"
+target = "out"
+connectivity = { rule = "all_to_all" }
+weight = { distribution = "uniform", low = 200.0, high = 600.0 }
+delay = 1.0
+plasticity = { rule = "rstdp", eta = 0.01 }
+[trials.objective]
+kind = "target_count"
+population = "out"
+targets = [2.0, 0.0, 5.0]
+baseline = "running_mean"
+baseline_tau = 2.0
+)");
+  std::string err;
+  REQUIRE(run_apical({"run", config, "-o", dir / "out.h5"}, &err) == 0);
+  h5::Handle f = h5::open_file(dir / "out.h5");
+  auto reward = h5::read_vector<double>(f.get(), "/trials/reward");
+  auto delivered = h5::read_vector<double>(f.get(), "/trials/third_factor");
+  REQUIRE(reward.size() == 4);
+  REQUIRE(delivered.size() == 4);
+  double mean = 0.0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    CHECK(delivered[k] == reward[k] - mean);
+    mean += (reward[k] - mean) / 2.0;
+  }
+}
+
 // ---- known bugs --------------------------------------------------------------------------
 // Regressions: each case was once accepted silently or hung; the section name says how.
 

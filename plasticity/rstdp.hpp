@@ -1,0 +1,76 @@
+// Reward-modulated STDP with an eligibility trace (Izhikevich 2007, Cerebral Cortex 17:2443; the
+// three-factor form of Frémaux & Gerstner 2016; SCIENCE.md 7.1-7.2). Config name: "rstdp".
+//
+// Pair STDP (all-to-all, exactly as stdp_pair) does not change the weight: its pairing
+// increments go into a per-synapse eligibility c, which decays with tau_c. The weight changes
+// only when a third factor d (reward, reward-prediction error) reaches the postsynaptic neuron:
+//
+//   pre spike arrives at t:  c += -A_minus * y_post(t),  then x_pre += 1
+//   post spike at t:         c += +A_plus  * x_pre(t),   then y_post += 1
+//   between events:          dc/dt = -c / tau_c
+//   third factor d at t:     raw update c(t) * d         (c decayed to t; c itself is kept)
+//
+// So one pre-before-post pairing at lag dt > 0 with the post spike at t_post, followed by a third
+// factor d at T >= t_post, changes the weight by eta * d * A_plus exp(-dt/tau_plus)
+// exp(-(T - t_post)/tau_c); post-before-pre gives the same with -A_minus, tau_minus and the
+// arrival time of the pre spike in place of t_post. Without a third factor nothing changes.
+//
+// This is Izhikevich's ds/dt = c d with the dopamine d a delta pulse of area `value` (his d
+// decays with tau_d = 200 ms; a pulse is the limit tau_d << tau_c, and what a reward computed
+// once per trial is). The engine delivers the objective's reward (or reward minus a running
+// baseline) at the end of every trial (sim/simulator.cpp, [trials.objective] baseline): the
+// pairings happened up to a trial length earlier, and c is what bridges that delay, the
+// "distal reward problem"; pairings long before the reward (>> tau_c) hardly count. reset()
+// (every trial start) sets c and the STDP traces to zero, so a reward credits only the pairings
+// of its own trial. c is not consumed by a third factor: a second one in the same trial would
+// see the same (further decayed) eligibility, as in the continuous-time rule.
+//
+// Parameters (Izhikevich 2007 values): tau_plus 20 ms, tau_minus 20 ms, A_plus 1.0, A_minus 1.5
+// (eligibility units per pairing; the weight changes by eta * c * d), tau_c 1000 ms; pairing
+// "all_to_all" (default) or "nearest" as in stdp_pair. Izhikevich's weight cap [0, 4] mV is
+// `bounds = "hard"`, w_min, w_max of the plasticity table (plasticity/weight_update.hpp).
+#pragma once
+#include <vector>
+
+#include "plasticity/rule.hpp"
+#include "plasticity/stdp.hpp"
+
+namespace apical {
+
+class Rstdp final : public Rule {
+ public:
+  struct Params {
+    double tau_plus = 20.0, tau_minus = 20.0, A_plus = 1.0, A_minus = 1.5;
+    double tau_c = 1000.0;
+    bool nearest = false;
+  };
+  explicit Rstdp(Params p) : p_(p) {}
+  static Params parse(const ConfigNode& t);
+
+  std::string name() const override { return "rstdp"; }
+  void bind(const SynapseTable& s, const std::vector<std::string>& post_observables) override;
+  void reset() override;
+  void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override;
+  void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
+               WeightUpdate& out) override;
+  void on_third_factor(std::uint32_t post, Millis t, double value, std::span<const std::uint32_t> incoming,
+                       PostState, WeightUpdate& out) override;
+
+  // Eligibility of synapse syn decayed to t (for tests and diagnostics).
+  double eligibility(std::uint32_t syn, Millis t) const { return c_[syn].at(t, p_.tau_c); }
+
+ private:
+  // Adds a pairing increment to c: decay c to t, then add.
+  void tag(std::uint32_t syn, Millis t, double increment) {
+    Trace& c = c_[syn];
+    c.value = c.at(t, p_.tau_c) + increment;
+    c.last = t;
+  }
+
+  Params p_;
+  std::vector<Trace> x_pre_;   // per synapse, tau_plus
+  std::vector<Trace> c_;       // per synapse eligibility, tau_c
+  std::vector<Trace> y_post_;  // per postsynaptic neuron, tau_minus
+};
+
+}  // namespace apical
