@@ -40,11 +40,10 @@ namespace apical {
 class Rstdp final : public Rule {
  public:
   struct Params {
-    double tau_plus = 20.0, tau_minus = 20.0, A_plus = 1.0, A_minus = 1.5;
+    PairStdp::Params stdp{20.0, 20.0, 1.0, 1.5, false};  // Izhikevich's A_minus 1.5
     double tau_c = 1000.0;
-    bool nearest = false;
   };
-  explicit Rstdp(Params p) : p_(p) {}
+  explicit Rstdp(Params p) : tau_c_(p.tau_c) { stdp_.p = p.stdp; }
   static Params parse(const ConfigNode& t);
 
   std::string name() const override { return "rstdp"; }
@@ -57,20 +56,19 @@ class Rstdp final : public Rule {
                        PostState, WeightUpdate& out) override;
 
   // Eligibility of synapse syn decayed to t (for tests and diagnostics).
-  double eligibility(std::uint32_t syn, Millis t) const { return c_[syn].at(t, p_.tau_c); }
+  double eligibility(std::uint32_t syn, Millis t) const { return c_[syn].at(t, tau_c_); }
 
  private:
   // Adds a pairing increment to c: decay c to t, then add.
   void tag(std::uint32_t syn, Millis t, double increment) {
     Trace& c = c_[syn];
-    c.value = c.at(t, p_.tau_c) + increment;
+    c.value = c.at(t, tau_c_) + increment;
     c.last = t;
   }
 
-  Params p_;
-  std::vector<Trace> x_pre_;   // per synapse, tau_plus
-  std::vector<Trace> c_;       // per synapse eligibility, tau_c
-  std::vector<Trace> y_post_;  // per postsynaptic neuron, tau_minus
+  PairStdp stdp_;
+  double tau_c_;
+  std::vector<Trace> c_;  // per synapse eligibility, tau_c
 };
 
 }  // namespace apical

@@ -2,8 +2,7 @@
 
 namespace apical {
 
-StdpPair::Params StdpPair::parse(const ConfigNode& t) {
-  Params p;
+PairStdp::Params PairStdp::parse(const ConfigNode& t, Params p) {
   p.tau_plus = t.number("tau_plus", p.tau_plus, Check::positive("ms"));
   p.tau_minus = t.number("tau_minus", p.tau_minus, Check::positive("ms"));
   p.A_plus = t.number("A_plus", p.A_plus, Check::non_negative());
@@ -12,25 +11,17 @@ StdpPair::Params StdpPair::parse(const ConfigNode& t) {
   return p;
 }
 
-void StdpPair::bind(const SynapseTable& s, const std::vector<std::string>&) {
-  x_pre_.assign(s.pre.size(), Trace{});
-  y_post_.assign(s.n_post, Trace{});
-}
+void StdpPair::bind(const SynapseTable& s, const std::vector<std::string>&) { stdp_.bind(s.pre.size(), s.n_post); }
 
-void StdpPair::reset() {
-  for (auto& x : x_pre_) x = Trace{};
-  for (auto& y : y_post_) y = Trace{};
-}
+void StdpPair::reset() { stdp_.reset(); }
 
 void StdpPair::on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) {
-  out.propose(syn, -p_.A_minus * y_post_[post].at(t, p_.tau_minus));
-  x_pre_[syn].bump(t, p_.tau_plus, p_.nearest);
+  out.propose(syn, stdp_.pre(syn, post, t));
 }
 
 void StdpPair::on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
                        WeightUpdate& out) {
-  for (std::uint32_t syn : incoming) out.propose(syn, p_.A_plus * x_pre_[syn].at(t, p_.tau_plus));
-  y_post_[post].bump(t, p_.tau_minus, p_.nearest);
+  stdp_.post(post, t, incoming, [&](std::uint32_t syn, double increment) { out.propose(syn, increment); });
 }
 
 StdpTriplet::Params StdpTriplet::parse(const ConfigNode& t) {

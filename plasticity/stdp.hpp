@@ -34,14 +34,45 @@ struct Trace {
   }
 };
 
-class StdpPair final : public Rule {
- public:
+// The pair-STDP machinery stdp_pair and rstdp share: traces, pairing, and the increment each
+// spike produces. `pre` and `post` return/emit the increments; the rule decides where they go
+// (the weight for stdp_pair, an eligibility for rstdp).
+struct PairStdp {
   struct Params {
     double tau_plus = 20.0, tau_minus = 20.0, A_plus = 1.0, A_minus = 1.05;
     bool nearest = false;
   };
-  explicit StdpPair(Params p) : p_(p) {}
-  static Params parse(const ConfigNode& t);
+  // Reads tau_plus, tau_minus, A_plus, A_minus, pairing; defaults from `defaults`.
+  static Params parse(const ConfigNode& t, Params defaults);
+
+  Params p;
+  std::vector<Trace> x_pre;   // per synapse, tau_plus
+  std::vector<Trace> y_post;  // per postsynaptic neuron, tau_minus
+
+  void bind(std::size_t synapses, std::size_t posts) {
+    x_pre.assign(synapses, Trace{});
+    y_post.assign(posts, Trace{});
+  }
+  void reset() { bind(x_pre.size(), y_post.size()); }
+  // A presynaptic arrival at synapse syn: its depression increment.
+  double pre(std::uint32_t syn, std::uint32_t post, Millis t) {
+    double increment = -p.A_minus * y_post[post].at(t, p.tau_minus);
+    x_pre[syn].bump(t, p.tau_plus, p.nearest);
+    return increment;
+  }
+  // A postsynaptic spike: emit(syn, potentiation increment) for each incoming synapse.
+  template <class Emit>
+  void post(std::uint32_t post_id, Millis t, std::span<const std::uint32_t> incoming, Emit emit) {
+    for (std::uint32_t syn : incoming) emit(syn, p.A_plus * x_pre[syn].at(t, p.tau_plus));
+    y_post[post_id].bump(t, p.tau_minus, p.nearest);
+  }
+};
+
+class StdpPair final : public Rule {
+ public:
+  using Params = PairStdp::Params;
+  explicit StdpPair(Params p) { stdp_.p = p; }
+  static Params parse(const ConfigNode& t) { return PairStdp::parse(t, Params{}); }
 
   std::string name() const override { return "stdp_pair"; }
   void bind(const SynapseTable& s, const std::vector<std::string>& post_observables) override;
@@ -51,9 +82,7 @@ class StdpPair final : public Rule {
                WeightUpdate& out) override;
 
  private:
-  Params p_;
-  std::vector<Trace> x_pre_;   // per synapse
-  std::vector<Trace> y_post_;  // per postsynaptic neuron
+  PairStdp stdp_;
 };
 
 // Triplet STDP, minimal all-to-all model of Pfister & Gerstner 2006 (J. Neurosci. 26:9673).

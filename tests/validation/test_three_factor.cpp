@@ -43,10 +43,10 @@ double raw_sum(Rstdp rule, const std::vector<Event>& events) {
 
 TEST_CASE("rstdp: the eligibility carries a pairing to a later third factor", "[validation][plasticity]") {
   Rstdp::Params p;
-  p.tau_plus = 16.0;
-  p.tau_minus = 25.0;
-  p.A_plus = 0.8;
-  p.A_minus = 0.6;
+  p.stdp.tau_plus = 16.0;
+  p.stdp.tau_minus = 25.0;
+  p.stdp.A_plus = 0.8;
+  p.stdp.A_minus = 0.6;
   p.tau_c = 300.0;
   const double d = -1.7, T = 400.0;
   for (double lag : {0.5, 3.0, 12.0, 40.0}) {
@@ -54,17 +54,17 @@ TEST_CASE("rstdp: the eligibility carries a pairing to a later third factor", "[
     // pre (arrival) at 20, post at 20 + lag, reward at T
     const double t_post = 20.0 + lag;
     CHECK_THAT(raw_sum(Rstdp(p), {{20.0, 'e'}, {t_post, 'o'}, {T, 'd', d}}),
-               WithinAbs(d * p.A_plus * std::exp(-lag / p.tau_plus) * std::exp(-(T - t_post) / p.tau_c), 1e-15));
+               WithinAbs(d * p.stdp.A_plus * std::exp(-lag / p.stdp.tau_plus) * std::exp(-(T - t_post) / p.tau_c), 1e-15));
     // post at 20, pre at 20 + lag: the negative analogue, decaying from the pre arrival
     const double t_pre = 20.0 + lag;
     CHECK_THAT(raw_sum(Rstdp(p), {{20.0, 'o'}, {t_pre, 'e'}, {T, 'd', d}}),
-               WithinAbs(-d * p.A_minus * std::exp(-lag / p.tau_minus) * std::exp(-(T - t_pre) / p.tau_c), 1e-15));
+               WithinAbs(-d * p.stdp.A_minus * std::exp(-lag / p.stdp.tau_minus) * std::exp(-(T - t_pre) / p.tau_c), 1e-15));
     // no third factor: the pairings change nothing
     CHECK(raw_sum(Rstdp(p), {{20.0, 'e'}, {t_post, 'o'}, {t_post + 5.0, 'e'}}) == 0.0);
   }
   // Two third factors read the same eligibility (not consumed), each decayed to its own time.
   const double both = raw_sum(Rstdp(p), {{0.0, 'e'}, {10.0, 'o'}, {100.0, 'd', 1.0}, {200.0, 'd', 2.0}});
-  const double c10 = p.A_plus * std::exp(-10.0 / p.tau_plus);
+  const double c10 = p.stdp.A_plus * std::exp(-10.0 / p.stdp.tau_plus);
   CHECK_THAT(both, WithinAbs(c10 * (std::exp(-90.0 / p.tau_c) + 2.0 * std::exp(-190.0 / p.tau_c)), 1e-15));
 }
 
