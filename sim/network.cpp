@@ -236,6 +236,8 @@ void read_output(Network& net, const ConfigNode& root) {
       out.weight_projections.push_back(k);
     }
   }
+  if (o.has("weight_interval"))
+    out.weight_interval = grid_steps(o, "weight_interval", o.number("weight_interval", Check::positive("ms")), net.grid);
   if (o.has("reports")) {
     for (const ConfigNode& r : o.tables("reports")) {
       ReportSpec rep;

@@ -29,6 +29,7 @@ struct OutputSpec {
   std::vector<std::size_t> spike_populations;
   std::vector<ReportSpec> reports;
   std::vector<std::size_t> weight_projections;  // written to /weights at the end (plastic ones always)
+  Step weight_interval = 0;                      // > 0: weight snapshots of those every so many steps
   double flush_interval_s = 10.0;
 };
 

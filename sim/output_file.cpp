@@ -205,6 +205,36 @@ void OutputFile::write_report(Report& r) {
   r.rows.clear();
 }
 
+// ---- series --------------------------------------------------------------------------------
+
+void OutputFile::add_series(const std::string& group, std::size_t width, const h5::Attributes& attrs) {
+  check_open();
+  if (series_.count(group)) throw RunError(path_ + ": series '" + group + "' added twice");
+  if (width == 0) throw RunError(path_ + ": series '" + group + "' has rows of width 0");
+  h5::Handle g = h5::require_group(file_.get(), group);
+  Series s;
+  s.width = width;
+  s.values = h5::create_extendable<double>(g.get(), "values", {width}, std::max<hsize_t>(1, chunk_elements / width));
+  s.times = h5::create_extendable<double>(g.get(), "times", {}, chunk_elements);
+  h5::write_attr(s.times.get(), "units", "ms");
+  h5::write_attrs(g.get(), attrs);
+  series_.emplace(group, std::move(s));
+  commit();
+}
+
+void OutputFile::append_series_row(const std::string& group, double time_ms, const std::vector<double>& row) {
+  check_open();
+  auto it = series_.find(group);
+  if (it == series_.end()) throw RunError(path_ + ": no series '" + group + "' (add_series was not called)");
+  Series& s = it->second;
+  if (row.size() != s.width)
+    throw RunError(path_ + ": series " + group + ": a row of " + std::to_string(row.size()) + " values, expected " +
+                   std::to_string(s.width));
+  s.rows.insert(s.rows.end(), row.begin(), row.end());
+  s.row_times.push_back(time_ms);
+  buffered_bytes_ += (row.size() + 1) * sizeof(double);
+}
+
 // ---- flushing ----------------------------------------------------------------------------
 
 bool OutputFile::flush_due() const {
@@ -218,6 +248,13 @@ void OutputFile::flush() {
   check_open();
   for (auto& [population, s] : spikes_) write_spikes(s);
   for (auto& [key, r] : reports_) write_report(r);
+  for (auto& [group, s] : series_) {
+    if (s.row_times.empty()) continue;
+    h5::append(s.values.get(), s.rows.data(), s.rows.size());
+    h5::append(s.times.get(), s.row_times.data(), s.row_times.size());
+    s.rows.clear();
+    s.row_times.clear();
+  }
   buffered_bytes_ = 0;
   commit();
   last_flush_ = std::chrono::steady_clock::now();
@@ -295,6 +332,7 @@ void OutputFile::release() {
   // Objects first: HDF5 keeps a file open while any of its objects is.
   spikes_.clear();
   reports_.clear();
+  series_.clear();
   file_.reset();
 }
 

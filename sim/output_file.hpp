@@ -83,6 +83,12 @@ class OutputFile {
   void append_report_rows(const std::string& population, const std::string& variable,
                           const std::vector<float>& rows);
 
+  // ---- series: rows of a fixed width at times, e.g. weight snapshots ----
+  // Creates `<group>/values` (float64 [rows, width], extendable) and `<group>/times` (float64,
+  // ms). Rows are buffered like spikes and written at flush().
+  void add_series(const std::string& group, std::size_t width, const h5::Attributes& attrs = {});
+  void append_series_row(const std::string& group, double time_ms, const std::vector<double>& row);
+
   // ---- flushing ----
   void set_flush_interval_s(double seconds) { flush_interval_s_ = seconds; }
   void set_buffer_limit_bytes(std::size_t bytes) { buffer_limit_bytes_ = bytes; }
@@ -140,6 +146,12 @@ class OutputFile {
     std::vector<float> rows;  // buffered
   };
 
+  struct Series {
+    h5::Handle values, times;
+    std::size_t width = 0;
+    std::vector<double> rows, row_times;  // buffered
+  };
+
   void check_open() const;
   SpikeStream& spike_stream(const std::string& population);
   Report& report(const std::string& population, const std::string& variable);
@@ -153,6 +165,7 @@ class OutputFile {
   h5::Handle file_;
   std::map<std::string, SpikeStream> spikes_;
   std::map<std::string, Report> reports_;  // key "population/variable"
+  std::map<std::string, Series> series_;   // key: group path
   double flush_interval_s_ = 10.0;
   std::size_t buffer_limit_bytes_ = std::size_t{64} << 20;
   std::size_t buffered_bytes_ = 0;

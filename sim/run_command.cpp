@@ -79,7 +79,36 @@ class FileWriter final : public RunObserver {
     }
   }
 
+  // Projections whose weights are written: the plastic ones and those [output].weights lists.
+  std::vector<std::size_t> weight_projections() const {
+    std::vector<std::size_t> k;
+    const auto& listed = net_.output.weight_projections;
+    for (std::size_t i = 0; i < net_.projections.size(); ++i)
+      if (net_.projections[i].plastic() || std::find(listed.begin(), listed.end(), i) != listed.end()) k.push_back(i);
+    return k;
+  }
+
+  // Snapshots at t = 0 and at the first epoch end at or after every multiple of the interval.
+  void start_snapshots() {
+    if (net_.output.weight_interval <= 0) return;
+    for (std::size_t k : weight_projections()) {
+      const Projection& p = net_.projections[k];
+      out_.add_series("/weights/" + p.name + "/snapshots", p.size(), {{"layout", "values [snapshot, synapse]"}});
+    }
+    snapshot(0);
+    next_snapshot_ = net_.output.weight_interval;
+  }
+  void snapshot(Step t) {
+    for (std::size_t k : weight_projections())
+      out_.append_series_row("/weights/" + net_.projections[k].name + "/snapshots", net_.grid.ms(t),
+                             net_.projections[k].weight);
+  }
+
   void epoch_done(Step t1) override {
+    if (net_.output.weight_interval > 0 && t1 >= next_snapshot_) {
+      snapshot(t1);
+      while (next_snapshot_ <= t1) next_snapshot_ += net_.output.weight_interval;
+    }
     if (out_.flush_due()) out_.flush();
     if (!progress_) return;
     auto now = Clock::now();
@@ -114,10 +143,8 @@ class FileWriter final : public RunObserver {
       out_.write_vector("/trials/correct", correct_);
       out_.write_vector("/trials/third_factor", third_factor_);
     }
-    const auto& listed = net_.output.weight_projections;
-    for (std::size_t k = 0; k < net_.projections.size(); ++k) {
+    for (std::size_t k : weight_projections()) {
       const Projection& p = net_.projections[k];
-      if (!p.plastic() && std::find(listed.begin(), listed.end(), k) == listed.end()) continue;
       std::vector<std::uint64_t> src(p.size()), dst(p.post.begin(), p.post.end());
       for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
         for (std::uint64_t s = p.row[i]; s < p.row[i + 1]; ++s) src[s] = i;
@@ -147,6 +174,7 @@ class FileWriter final : public RunObserver {
   std::vector<float> rows_;
   std::vector<double> loss_, reward_, third_factor_;  // per trial
   std::vector<std::uint8_t> correct_;
+  Step next_snapshot_ = 0;
 };
 
 std::string iso_now() {
@@ -183,6 +211,7 @@ int run_command(const RunArgs& args) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     FileWriter writer(out, net, !args.quiet && isatty(STDERR_FILENO));
+    writer.start_snapshots();
     auto t_start = Clock::now();
     RunResult r = sim.run(writer, &g_stop);
     writer.end_progress();

@@ -88,6 +88,8 @@ connectivity = { rule = "fixed_probability", p = 0.5 }
 weight = { distribution = "uniform", low = 100.0, high = 400.0 }
 delay = { distribution = "uniform", low = 0.5, high = 3.0 }
 plasticity = { rule = "stdp_pair", eta = 5.0, bounds = "hard", w_min = 0.0, w_max = 600.0 }
+[output]
+weight_interval = 100.0
 )");
   std::string cmd = std::string(APICAL_BINARY) + " run " + (dir / "learn.toml").string() + " -o " +
                     (dir / "learn.h5").string() + " -q > /dev/null";
@@ -110,5 +112,17 @@ weights = ["ff"]
   CHECK(reloaded.target == learned.target);
   CHECK(reloaded.weight == learned.weight);
   CHECK(reloaded.delay_ms == learned.delay_ms);
+
+  // Snapshots: t = 0, 100, ..., 500 ms; the first holds the initial weights, the last the final.
+  h5::Handle f = h5::open_file((dir / "learn.h5").string());
+  auto values = h5::read_array<double>(f.get(), "/weights/ff/snapshots/values");
+  auto times = h5::read_vector<double>(f.get(), "/weights/ff/snapshots/times");
+  REQUIRE(times == std::vector<double>{0, 100, 200, 300, 400, 500});
+  REQUIRE(values.shape == h5::Shape{6, learned.weight.size()});
+  std::vector<double> last(values.data.end() - static_cast<std::ptrdiff_t>(learned.weight.size()), values.data.end());
+  CHECK(last == learned.weight);
+  std::vector<double> first(values.data.begin(), values.data.begin() + static_cast<std::ptrdiff_t>(learned.weight.size()));
+  CHECK(first != last);  // it learned
+  for (double w : first) CHECK((w >= 100.0 && w < 400.0));  // the initial uniform draw
   fs::remove_all(dir);
 }
