@@ -18,7 +18,6 @@ class ClockPopulation final : public ModelPopulation<M> {
   ClockPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial)
       : Base(std::move(name), size, grid, params, std::move(initial)) {}
 
-  bool clock_driven() const override { return true; }
   bool graded() const override { return requires(const State& st, const Params& pp) { M::output(st, pp); }; }
   void reset(Step) override { Base::reset_state(); }
 

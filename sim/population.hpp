@@ -80,8 +80,6 @@ class Population {
   // Observables: named state variables that recorders and plasticity rules can read.
   virtual std::vector<std::string> observables() const = 0;
   virtual std::vector<std::string> observable_units() const = 0;
-  // True for populations updated once per step (their spikes lie on the grid).
-  virtual bool clock_driven() const { return false; }
   // True for populations that send graded outputs every step instead of spikes.
   virtual bool graded() const { return false; }
 

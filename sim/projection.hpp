@@ -42,12 +42,6 @@ struct Projection {
   }
   std::size_t size() const { return post.size(); }
   Step delay_of(std::size_t k) const { return delay.empty() ? common_delay : delay[k]; }
-  std::size_t bytes() const {
-    return row.size() * sizeof(std::uint64_t) + post.size() * sizeof(std::uint32_t) +
-           weight.size() * sizeof(double) + delay.size() * sizeof(std::uint16_t) +
-           pre.size() * sizeof(std::uint32_t) + in_row.size() * sizeof(std::uint64_t) +
-           in_syn.size() * sizeof(std::uint32_t);
-  }
 };
 
 // A synapse before it is put in rows: what the connectivity rules and edge files produce.

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <algorithm>
 #include <map>
@@ -177,13 +176,6 @@ class FileWriter final : public RunObserver {
   Step next_snapshot_ = 0;
 };
 
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 }  // namespace
 
 int run_command(const RunArgs& args) {
@@ -204,7 +196,7 @@ int run_command(const RunArgs& args) {
     meta.seed = net.seed;
     meta.threads = args.threads;
     meta.apical_version = APICAL_VERSION;
-    meta.start_time = iso_now();
+    meta.start_time = utc_timestamp();
     out.write_run_metadata(meta);
     out.flush();
 
