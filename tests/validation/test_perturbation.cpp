@@ -400,6 +400,12 @@ targets = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0]
   CHECK(trial(m.spike_lists[1], 0) != trial(ref.spikes[1], 0));
   CHECK(m.loss[1] != m.loss[0]);
   CHECK(plastic.projections[0].weight == w0);  // the weights never took xi
+  // Two threads: the same spikes and measured updates.
+  Network again = test::network(cfg("plasticity = { rule = \"weight_perturbation\", mode = \"measure\", sigma = 60.0 }"));
+  Measured m2(again, false);
+  Simulator(again, 2).run(m2);
+  CHECK(flat(m2.spike_lists[1]) == flat(m.spike_lists[1]));
+  CHECK(m2.u == m.u);
 }
 
 TEST_CASE("perturbation: thread-invariant on targets split over blocks, rate and spiking", "[validation][perturbation]") {
