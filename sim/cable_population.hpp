@@ -10,8 +10,8 @@
 //
 // Channel gates (hh) follow NEURON's staggered scheme: the voltage solve uses the gates as they
 // are, then the gates take one exponential-Euler (cnexp) step at the new voltage. Exponential
-// synapses enter the solve with their value at the sub-step's start and then decay exactly by
-// exp(-dt/tau); an input arriving at offset o in a grid step is added at the start of the sub-step
+// synapses enter the solve with their exact mean over the sub-step, g (tau/dt)(1 - e^{-dt/tau}),
+// and then decay exactly by e^{-dt/tau}; an input arriving at offset o in a grid step is added at the start of the sub-step
 // containing o. Inputs of tau = 0 receptors hold for the grid step they arrive in.
 //
 // Outputs: "threshold" spikes at upward crossings of the output compartment's voltage (time by
@@ -56,7 +56,7 @@ class CablePopulation final : public Population {
   double q10_ = 1.0;
   // Constant parts of the matrix (the factor f C/dt included).
   std::vector<int> parent_;
-  std::vector<double> a_, b_, d0_, rhs0_, cdt_, decay_;
+  std::vector<double> a_, b_, d0_, rhs0_, cdt_, decay_, mean_;
   // State, neuron-major.
   std::vector<double> V_, syn_, inst_, Iinj_, ref_left_;
   std::vector<hh::Gates> gates_;
