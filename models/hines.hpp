@@ -2,8 +2,8 @@
 // that every parent precedes its children (parent[k] < k). Row k of the matrix holds d[k] on the
 // diagonal, a[k] in the column of its parent, and row parent[k] holds b[k] in column k (a and b
 // may differ: a one-way coupling has a[k] = 0). Gaussian elimination from the leaves to the root
-// meets no fill-in, then back substitution from the root. d and rhs are overwritten; the
-// solution is left in rhs.
+// meets no fill-in, then back substitution from the root. d and rhs are overwritten (d with the
+// pivots' inverses); the solution is left in rhs.
 #pragma once
 #include <span>
 
@@ -12,14 +12,17 @@ namespace apical {
 inline void hines_solve(std::span<const int> parent, std::span<const double> a, std::span<const double> b,
                         std::span<double> d, std::span<double> rhs) {
   const std::size_t n = d.size();
+  // Elimination keeps 1/d[k] in d[k]: one division per node instead of two.
   for (std::size_t k = n; k-- > 1;) {
     auto p = static_cast<std::size_t>(parent[k]);
-    double f = b[k] / d[k];
+    double inv = 1.0 / d[k];
+    double f = b[k] * inv;
+    d[k] = inv;
     d[p] -= f * a[k];
     rhs[p] -= f * rhs[k];
   }
   rhs[0] /= d[0];
-  for (std::size_t k = 1; k < n; ++k) rhs[k] = (rhs[k] - a[k] * rhs[static_cast<std::size_t>(parent[k])]) / d[k];
+  for (std::size_t k = 1; k < n; ++k) rhs[k] = (rhs[k] - a[k] * rhs[static_cast<std::size_t>(parent[k])]) * d[k];
 }
 
 }  // namespace apical

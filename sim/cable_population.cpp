@@ -36,6 +36,13 @@ CablePopulation::CablePopulation(std::string name, std::string model, std::size_
       }
     }
   }
+  for (std::size_t k = 0; k < N_; ++k) {
+    const bool cn = spec_.crank_nicolson && cdt_[k] > 0.0;
+    alpha_.push_back(cn ? 2.0 : 1.0);
+    beta_.push_back(cn ? -1.0 : 0.0);
+    if (spec_.nodes[k].hh) hh_nodes_.push_back(k);
+    if (spec_.nodes[k].noise > 0.0) noise_nodes_.push_back(k);
+  }
   for (auto& r : spec_.receptors) {
     decay_.push_back(r.tau > 0.0 ? std::exp(-spec_.dt / r.tau) : 0.0);
     // An exponential synapse acts in a sub-step with its mean over it, which keeps
@@ -99,7 +106,8 @@ double CablePopulation::observable(std::size_t i, int k) const {
   return obs(V_.data() + i * N_, static_cast<std::size_t>(k));
 }
 
-// One sub-step of neuron i: assemble, solve, update gates and synapses.
+// One sub-step of neuron i: assemble, solve, update gates and synapses. The loops over all
+// nodes touch only flat arrays; channels and noise loop over the nodes that have them.
 void CablePopulation::substep(std::size_t i, double* d, double* rhs) {
   double* V = V_.data() + i * N_;
   hh::Gates* G = gates_.data() + i * N_;
@@ -107,15 +115,15 @@ void CablePopulation::substep(std::size_t i, double* d, double* rhs) {
   for (std::size_t k = 0; k < N_; ++k) {
     d[k] = d0_[k];
     rhs[k] = rhs0_[k] + cdt_[k] * V[k] + I[k];
-    const CableNode& n = spec_.nodes[k];
-    if (n.hh) {
-      const hh::Gates& g = G[k];
-      double gna = n.gna * g.m * g.m * g.m * g.h, gk = n.gk * g.n * g.n * g.n * g.n;
-      d[k] += gna + gk + n.ghl;
-      rhs[k] += gna * n.hh_rev.ena + gk * n.hh_rev.ek + n.ghl * n.hh_rev.el;
-    }
-    if (n.noise > 0.0) rhs[k] += n.noise * noise_rng_[i].normal() / std::sqrt(spec_.dt);
   }
+  for (std::size_t k : hh_nodes_) {
+    const CableNode& n = spec_.nodes[k];
+    const hh::Gates& g = G[k];
+    double gna = n.gna * g.m * g.m * g.m * g.h, gk = n.gk * g.n * g.n * g.n * g.n;
+    d[k] += gna + gk + n.ghl;
+    rhs[k] += gna * n.hh_rev.ena + gk * n.hh_rev.ek + n.ghl * n.hh_rev.el;
+  }
+  for (std::size_t k : noise_nodes_) rhs[k] += spec_.nodes[k].noise * noise_rng_[i].normal() / std::sqrt(spec_.dt);
   for (std::size_t r = 0; r < R_; ++r) {
     const CableReceptor& rc = spec_.receptors[r];
     double x = syn_[i * R_ + r] * mean_[r] + inst_[i * R_ + r];
@@ -129,11 +137,9 @@ void CablePopulation::substep(std::size_t i, double* d, double* rhs) {
     syn_[i * R_ + r] *= decay_[r];
   }
   hines_solve(parent_, a_, b_, std::span<double>(d, N_), std::span<double>(rhs, N_));
-  for (std::size_t k = 0; k < N_; ++k) {
-    if (spec_.crank_nicolson && cdt_[k] > 0.0) V[k] = 2.0 * rhs[k] - V[k];
-    else V[k] = rhs[k];
-    if (spec_.nodes[k].hh) hh::advance(G[k], V[k], q10_, spec_.dt);
-  }
+  // Backward Euler: V = W. Crank-Nicolson: V = 2W - V on nodes with capacitance, W elsewhere.
+  for (std::size_t k = 0; k < N_; ++k) V[k] = alpha_[k] * rhs[k] + beta_[k] * V[k];
+  for (std::size_t k : hh_nodes_) hh::advance(G[k], V[k], q10_, spec_.dt);
 }
 
 std::int64_t CablePopulation::advance(std::size_t first, std::size_t last, Step t0, Step t1,

@@ -56,7 +56,8 @@ class CablePopulation final : public Population {
   double q10_ = 1.0;
   // Constant parts of the matrix (the factor f C/dt included).
   std::vector<int> parent_;
-  std::vector<double> a_, b_, d0_, rhs0_, cdt_, decay_, mean_;
+  std::vector<double> a_, b_, d0_, rhs0_, cdt_, decay_, mean_, alpha_, beta_;
+  std::vector<std::size_t> hh_nodes_, noise_nodes_;
   // State, neuron-major.
   std::vector<double> V_, syn_, inst_, Iinj_, ref_left_;
   std::vector<hh::Gates> gates_;
