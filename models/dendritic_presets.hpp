@@ -6,7 +6,8 @@
 //   dU/dt = -g_L U + g_D (V - U) + g_E(t)(E_E - U) + g_I(t)(E_I - U)        soma
 //   dV/dt = -g_L V + I_d(t),  tau_syn dI_d/dt = -I_d + sum w delta(t - t_spike)   dendrite
 //   The dendrite drives the soma through g_D but is not driven by it (one-way), so V is
-//   V_w = sum_i w_i PSP_i with kappa(t) = (tau_syn/(tau_L - tau_syn)) ... ~ e^{-t/tau_L} - e^{-t/tau_syn}.
+//   V_w = sum_i w_i PSP_i with kappa(t) = tau_L tau_syn/(tau_L - tau_syn) (e^{-t/tau_L} - e^{-t/tau_syn}),
+//   tau_L = 1/g_L (a weight-1 input).
 //   Spikes: hazard phi(U) = phi_max / (1 + k exp(beta (theta - U))), no reset, refractory t_ref.
 //   Parameters: g_L 0.1, g_D 2, E_E 14/3, E_I -1/3, tau_syn 3 ms, t_ref 3 ms, phi_max 0.15 1/ms,
 //   k 0.5, beta 5, theta 1.

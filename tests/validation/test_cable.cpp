@@ -310,7 +310,7 @@ delay = 0.1
   CHECK(out.samples[1].back() == Approx(1.0 / (1.0 + std::exp(-u_ss))).epsilon(1e-10));
 }
 
-TEST_CASE("cable: bit-identical at 1 and 2 threads (hazard spikes, noise, Poisson input)", "[cable][determinism]") {
+TEST_CASE("cable: bit-identical at 1 and 2 threads (hazard spikes, noise, Poisson input, plasticity)", "[cable][determinism]") {
   std::string cfg = R"(
 [simulation]
 dt = 0.1
@@ -344,6 +344,7 @@ receptor = "dend.syn"
 connectivity = { rule = "fixed_probability", p = 0.3 }
 weight = { distribution = "uniform", low = 0.0, high = 1.5 }
 delay = 0.1
+plasticity = { rule = "stdp_pair", eta = 0.01, bounds = "hard", w_min = 0.0, w_max = 3.0 }
 [projections.t]
 source = "in"
 target = "n"
@@ -359,7 +360,11 @@ connectivity = { rule = "fixed_probability", p = 0.5 }
 weight = 1.0
 delay = 0.1
 )";
-  auto a = test::run(cfg, 1), b = test::run(cfg, 2);
+  Network na = test::network(cfg), nb = test::network(cfg);
+  auto a = test::run(na, 1), b = test::run(nb, 2);
+  // The plastic dendritic projection saw pre and post (hazard) spikes: it learned, identically.
+  CHECK(na.projections[0].weight == nb.projections[0].weight);
+  CHECK(na.projections[0].weight != test::network(cfg).projections[0].weight);
   REQUIRE(a.spikes[1].size() > 50);
   REQUIRE(a.spikes[2].size() > 5);
   for (std::size_t p = 0; p < 3; ++p) {
