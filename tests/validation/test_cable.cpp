@@ -399,3 +399,35 @@ TEST_CASE("cable: config errors name the key", "[cable][config]") {
   CHECK_THROWS_WITH(test::run(cfg("compartments = [{ name = \"soma\", C_m = 1 }]\noutput = { kind = \"hazard\", compartment = \"dend\" }")),
                     Contains("output.compartment"));
 }
+
+TEST_CASE("presets: teacher conductances pull the soma to its matching potential", "[cable][presets]") {
+  // Linear rate units send constant values every step: conductances held per step.
+  auto drive = [](const std::string& name, double value) {
+    return "[populations." + name + "]\nmodel = \"rate_unit\"\nsize = 1\n[inputs." + name +
+           "_dc]\nkind = \"dc\"\ntarget = \"" + name + "\"\namplitude = " + num(value) + "\n";
+  };
+  auto link = [](const std::string& src, const std::string& tgt, const std::string& rec, double w) {
+    return "[projections." + src + "_" + tgt + "]\nsource = \"" + src + "\"\ntarget = \"" + tgt + "\"\nreceptor = \"" +
+           rec + "\"\nconnectivity = { rule = \"all_to_all\" }\nweight = " + num(w) + "\ndelay = 0.1\n";
+  };
+  std::string cfg = "[simulation]\ndt = 0.1\nduration = 100\n[output]\n"
+                    "[[output.reports]]\npopulation = \"us\"\nvariables = [\"U\", \"V_w_star\"]\ninterval = 0.1\n"
+                    "[[output.reports]]\npopulation = \"inter\"\nvariables = [\"u\", \"v\", \"v_hat\", \"phi\"]\ninterval = 0.1\n"
+                    "[populations.us]\nmodel = \"urbanczik_senn_2014\"\nsize = 1\n"
+                    "[populations.inter]\nmodel = \"sacramento_2018_interneuron\"\nsize = 1\nparams = { noise = 0.0 }\n" +
+                    drive("gE", 0.3) + drive("gI", 0.2) + drive("x", 0.4) +
+                    link("gE", "us", "soma.g_E_step", 1.0) + link("gI", "us", "soma.g_I_step", 1.0) +
+                    link("x", "inter", "dend.syn", 2.0) + link("gE", "inter", "soma.g_exc", 5.0 / 3.0);
+  auto out = test::run(cfg);
+  // Urbanczik-Senn: U = (g_E E_E + g_I E_I) / (g_L + g_D + g_E + g_I) with V_w = 0.
+  const double U = (0.3 * 14.0 / 3.0 + 0.2 * (-1.0 / 3.0)) / (0.1 + 2.0 + 0.3 + 0.2);
+  CHECK(out.samples[0][out.samples[0].size() - 2] == Approx(U).epsilon(1e-10));
+  CHECK(out.samples[0].back() == 0.0);
+  // Interneuron: u = (g_D v + g_exc E_exc) / (g_lk + g_D + g_exc), v = 0.8, g_exc = 0.5.
+  const double* r = &out.samples[1][out.samples[1].size() - 4];
+  const double u = (1.0 * 0.8 + 0.5 * 1.0) / (0.1 + 1.0 + 0.5);
+  CHECK(r[0] == Approx(u).epsilon(1e-10));
+  CHECK(r[1] == Approx(0.8).epsilon(1e-14));
+  CHECK(r[2] == Approx(0.8 / 1.1).epsilon(1e-14));
+  CHECK(r[3] == Approx(1.0 / (1.0 + std::exp(-u))).epsilon(1e-10));
+}
