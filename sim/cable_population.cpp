@@ -43,6 +43,13 @@ CablePopulation::CablePopulation(std::string name, std::string model, std::size_
     if (spec_.nodes[k].hh) hh_nodes_.push_back(k);
     if (spec_.nodes[k].noise > 0.0) noise_nodes_.push_back(k);
   }
+  bool conductance_inputs = false;
+  for (auto& r : spec_.receptors) conductance_inputs = conductance_inputs || r.conductance;
+  if (hh_nodes_.empty() && !conductance_inputs) {
+    inv_.resize(N_);
+    f_.resize(N_);
+    hines_factor(parent_, a_, b_, d0_, inv_, f_);
+  }
   for (auto& r : spec_.receptors) {
     decay_.push_back(r.tau > 0.0 ? std::exp(-spec_.dt / r.tau) : 0.0);
     // An exponential synapse acts in a sub-step with its mean over it, which keeps
@@ -112,10 +119,8 @@ void CablePopulation::substep(std::size_t i, double* d, double* rhs) {
   double* V = V_.data() + i * N_;
   hh::Gates* G = gates_.data() + i * N_;
   const double* I = Iinj_.data() + i * N_;
-  for (std::size_t k = 0; k < N_; ++k) {
-    d[k] = d0_[k];
-    rhs[k] = rhs0_[k] + cdt_[k] * V[k] + I[k];
-  }
+  for (std::size_t k = 0; k < N_; ++k) rhs[k] = rhs0_[k] + cdt_[k] * V[k] + I[k];
+  if (inv_.empty()) std::copy(d0_.begin(), d0_.end(), d);
   for (std::size_t k : hh_nodes_) {
     const CableNode& n = spec_.nodes[k];
     const hh::Gates& g = G[k];
@@ -136,7 +141,8 @@ void CablePopulation::substep(std::size_t i, double* d, double* rhs) {
     }
     syn_[i * R_ + r] *= decay_[r];
   }
-  hines_solve(parent_, a_, b_, std::span<double>(d, N_), std::span<double>(rhs, N_));
+  if (inv_.empty()) hines_solve(parent_, a_, b_, std::span<double>(d, N_), std::span<double>(rhs, N_));
+  else hines_solve_factored(parent_, a_, inv_, f_, std::span<double>(rhs, N_));
   // Backward Euler: V = W. Crank-Nicolson: V = 2W - V on nodes with capacitance, W elsewhere.
   for (std::size_t k = 0; k < N_; ++k) V[k] = alpha_[k] * rhs[k] + beta_[k] * V[k];
   for (std::size_t k : hh_nodes_) hh::advance(G[k], V[k], q10_, spec_.dt);

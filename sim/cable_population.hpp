@@ -8,6 +8,8 @@
 //   Crank-Nicolson:  (2C/dt + G) W = 2C/dt V(t) + I,  V(t+dt) = 2W - V(t)   (NEURON's
 //                    secondorder = 1; nodes without capacitance are algebraic: V(t+dt) = W)
 //
+// A cell without hh channels and conductance receptors has the same matrix at every step: it is
+// factored once and each sub-step only eliminates the right-hand side (models/hines.hpp).
 // Channel gates (hh) follow NEURON's staggered scheme: the voltage solve uses the gates as they
 // are, then the gates take one exponential-Euler (cnexp) step at the new voltage. Exponential
 // synapses enter the solve with their exact mean over the sub-step, g (tau/dt)(1 - e^{-dt/tau}),
@@ -58,6 +60,8 @@ class CablePopulation final : public Population {
   std::vector<int> parent_;
   std::vector<double> a_, b_, d0_, rhs0_, cdt_, decay_, mean_, alpha_, beta_;
   std::vector<std::size_t> hh_nodes_, noise_nodes_;
+  // Cells without channels or conductance inputs have a constant matrix, factored once.
+  std::vector<double> inv_, f_;
   // State, neuron-major.
   std::vector<double> V_, syn_, inst_, Iinj_, ref_left_;
   std::vector<hh::Gates> gates_;

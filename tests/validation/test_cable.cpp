@@ -28,7 +28,7 @@ std::string num(double x) {
 
 }  // namespace
 
-TEST_CASE("cable: the Hines solve equals a dense solve on random trees", "[cable]") {
+TEST_CASE("cable: the Hines solve (and its factored form) equals a dense solve on random trees", "[cable]") {
   RandomStream rng(7, StreamKind::weight, 0, 0);
   for (int trial = 0; trial < 20; ++trial) {
     const std::size_t n = 2 + rng.below(30);
@@ -67,8 +67,14 @@ TEST_CASE("cable: the Hines solve equals a dense solve on random trees", "[cable
       for (std::size_t j = c + 1; j < n; ++j) x[c] -= M[c * n + j] * x[j];
       x[c] /= M[c * n + c];
     }
+    std::vector<double> inv(n), f(n), rhs2 = rhs;
+    hines_factor(parent, a, b, d, inv, f);
+    hines_solve_factored(parent, a, inv, f, rhs2);
     hines_solve(parent, a, b, d, rhs);
-    for (std::size_t k = 0; k < n; ++k) CHECK(rhs[k] == Approx(x[k]).epsilon(1e-12).margin(1e-12));
+    for (std::size_t k = 0; k < n; ++k) {
+      CHECK(rhs[k] == Approx(x[k]).epsilon(1e-12).margin(1e-12));
+      CHECK(rhs2[k] == Approx(x[k]).epsilon(1e-12).margin(1e-12));
+    }
   }
 }
 
