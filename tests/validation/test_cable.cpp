@@ -437,3 +437,70 @@ TEST_CASE("presets: teacher conductances pull the soma to its matching potential
   CHECK(r[2] == Approx(0.8 / 1.1).epsilon(1e-14));
   CHECK(r[3] == Approx(1.0 / (1.0 + std::exp(-u))).epsilon(1e-10));
 }
+
+TEST_CASE("hazard: spike counts follow the integral of phi(U) along a time-varying trajectory", "[cable][hazard]") {
+  // 1000 identical Urbanczik-Senn neurons (no refractoriness), one dendritic input at 10 ms: U
+  // rises to about 1.5 and decays; each neuron's count is Poisson with mean integral phi(U) dt.
+  const std::size_t n = 1000;
+  std::string cfg = R"(
+[simulation]
+dt = 0.1
+duration = 80
+seed = 9
+[output]
+[[output.reports]]
+population = "n"
+variables = ["phi"]
+nodes = [0]
+interval = 0.1
+[populations.in]
+model = "spike_generator"
+size = 1
+params = { node_ids = [0], times = [9.9] }
+[populations.n]
+model = "urbanczik_senn_2014"
+size = 1000
+params = { t_ref = 0.0 }
+[projections.p]
+source = "in"
+target = "n"
+receptor = "dend.syn"
+connectivity = { rule = "all_to_all" }
+weight = 1.0
+delay = 0.1
+)";
+  auto out = test::run(cfg);
+  const auto& phi = out.samples[0];
+  REQUIRE(phi.size() == 800);
+  // The hazard integrates phi linearly between the solver's points, which are these samples.
+  auto expected = [&](std::size_t a, std::size_t b) {
+    double s = 0;
+    for (std::size_t k = a; k + 1 < b + 1 && k + 1 < phi.size(); ++k) s += 0.05 * (phi[k] + phi[k + 1]);
+    return s * static_cast<double>(n);
+  };
+  std::size_t early = 0, late = 0;
+  for (auto& s : out.spikes[1]) (s.step < 200 ? early : late) += 1;
+  double e1 = expected(0, 200), e2 = expected(200, 799);
+  INFO("spikes " << early << " + " << late << ", expected " << e1 << " + " << e2);
+  CHECK(e1 > 300);
+  CHECK(std::fabs(static_cast<double>(early) - e1) < 5 * std::sqrt(e1));
+  CHECK(std::fabs(static_cast<double>(late) - e2) < 5 * std::sqrt(e2));
+}
+
+TEST_CASE("cable: a lumped hh compartment equals the same soma as a section", "[cable]") {
+  // Soma 20 x 20 um: area 400 pi um^2, C = 0.01 * area pF; hh densities times area.
+  const double area = M_PI * 20 * 20;
+  auto run = [](const std::string& cell) {
+    std::string cfg = "[simulation]\ndt = 0.1\nduration = 40\n[populations.c]\nmodel = \"cable\"\nsize = 1\n"
+                      "[populations.c.params]\nintegrator = { method = \"crank_nicolson\", dt = 0.025 }\n"
+                      "output = { kind = \"threshold\" }\n" + cell +
+                      "\n[inputs.i]\nkind = \"dc\"\ntarget = \"c\"\namplitude = 150\nstart = 2\n";
+    return test::spike_times_ms(test::run(cfg), 0, 0);
+  };
+  auto a = run("sections = [{ name = \"soma\", L = 20, diam = 20, g_pas = 0, hh = {} }]");
+  auto b = run("compartments = [{ name = \"soma\", C_m = " + num(0.01 * area) + ", g_L = 0, area = " + num(area) +
+               ", hh = {} }]");
+  REQUIRE(a.size() >= 2);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) CHECK(a[k] == Approx(b[k]).margin(1e-9));
+}
