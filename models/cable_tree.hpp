@@ -14,6 +14,13 @@
 //                  Per segment: C = 0.01 cm A pF, g = 10 g_pas A nS (A = pi diam L / nseg um^2),
 //                  axial G = 1e5 pi r^2 / (Ra l) nS for a length l um.
 //
+// Both forms take `hh = { gnabar, gkbar, gl, el, ena, ek }` (NEURON's hh, S/cm^2 and mV; the lumped
+// form then needs `area` um^2) and `noise` sigma (white-noise current, C dV = ... dt + sigma dW).
+// Cell-level keys: celsius (6.3 degC), v_init (-65 mV), integrator = { method, dt }, receptors =
+// [{ name, compartment, type = "current" | "conductance", tau ms (0: held for one grid step), E }],
+// output = { kind = "none" | "threshold" | "hazard" | "rate", compartment, threshold | phi_max, k,
+// beta, theta, t_ref }. Full description: docs/compartments.md.
+//
 // Units inside: mV, ms, pF, nS, pA (so C dV/dt in pA). Compartment names: a lumped compartment
 // or a section with nseg = 1 is "soma"; segment i of a section is "dend[i]" (i from 0), also
 // addressable as "dend(x)" (the segment containing x in [0, 1], NEURON's notation).
