@@ -3,10 +3,12 @@
 #include <memory>
 
 #include "core/rng.hpp"
+#include "models/dendritic_presets.hpp"
 #include "models/lif_discrete.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
 #include "models/rate_unit.hpp"
+#include "sim/cable_population.hpp"
 #include "sim/clock_population.hpp"
 #include "sim/detail/build.hpp"
 #include "sim/detail/distribution.hpp"
@@ -19,7 +21,9 @@ namespace apical::detail {
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
                                                  "li_readout", "poisson_generator", "spike_generator",
-                                                 "raster_generator", "rate_unit"};
+                                                 "raster_generator", "rate_unit", "cable",
+                                                 "urbanczik_senn_2014", "sacramento_2018_pyramidal",
+                                                 "sacramento_2018_interneuron"};
   return names;
 }
 
@@ -65,6 +69,17 @@ std::unique_ptr<Population> make_clock(const PopulationContext& ctx, const Confi
   auto p = M::parse(params, ctx.grid);
   params.finish();
   return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+}
+
+// Multi-compartment neurons: the generic tree and the dendritic-learning presets.
+std::unique_ptr<Population> make_cable(const PopulationContext& ctx, const std::string& model,
+                                       const ConfigNode& params) {
+  CableSpec s = model == "cable" ? parse_cable(params, ctx.grid)
+              : model == "urbanczik_senn_2014" ? urbanczik_senn_2014(params, ctx.grid)
+              : model == "sacramento_2018_pyramidal" ? sacramento_2018_pyramidal(params, ctx.grid)
+              : sacramento_2018_interneuron(params, ctx.grid);
+  params.finish();
+  return std::make_unique<CablePopulation>(ctx.name, model, ctx.size, ctx.grid, std::move(s), ctx.seed, ctx.index);
 }
 
 std::unique_ptr<Population> make_poisson(const PopulationContext& ctx, const ConfigNode& params) {
@@ -143,6 +158,9 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
   if (model == "rate_unit") return make_clock<RateUnit>(ctx, params);
+  if (model == "cable" || model == "urbanczik_senn_2014" || model == "sacramento_2018_pyramidal" ||
+      model == "sacramento_2018_interneuron")
+    return make_cable(ctx, model, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);

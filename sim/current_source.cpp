@@ -71,7 +71,7 @@ void CurrentSource::events(std::size_t first, std::size_t last, Step t0, Step t1
     auto push = [&](Step t, double amplitude) {
       double change = amplitude - value_[rank];
       value_[rank] = amplitude;
-      if (change != 0.0) out.push_back({t, 0.0, *it, kCurrentPort, change});
+      if (change != 0.0) out.push_back({t, 0.0, *it, port_, change});
     };
     if (kind_ == Kind::noise) {
       Step start = origin_ + start_, stop = origin_ + stop_;

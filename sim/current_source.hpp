@@ -33,6 +33,8 @@ class CurrentSource {
                              double correlation, double h, std::uint64_t seed, std::uint32_t owner);
 
   const std::string& name() const { return name_; }
+  // The port of the events: kCurrentPort, or kCurrentPort - k for compartment k of the target.
+  void set_port(std::int32_t port) { port_ = port; }
   std::size_t target() const { return target_; }
   // Append the events of nodes in [first, last) with steps in [t0, t1), in (node, step) order.
   void events(std::size_t first, std::size_t last, Step t0, Step t1, std::vector<InputEvent>& out);
@@ -44,6 +46,7 @@ class CurrentSource {
 
   std::string name_;
   std::size_t target_ = 0;
+  std::int32_t port_ = kCurrentPort;
   Kind kind_ = Kind::dc;
   std::vector<std::uint32_t> nodes_;  // sorted
   std::vector<std::pair<Step, double>> changes_;

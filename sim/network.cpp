@@ -155,7 +155,7 @@ void read_inputs(Network& net, const ConfigNode& root) {
     std::string kind = t.choice("kind", {"dc", "step", "noise"});
     std::size_t target = population_of(net, t, "target");
     const Population& pop = *net.populations[target];
-    if (pop.receptors().empty() || pop.model() == "li_readout")
+    if ((pop.receptors().empty() && pop.compartments().empty()) || pop.model() == "li_readout")
       t.fail("target", "population '" + pop.name() + "' (" + pop.model() + ") takes no current input");
     auto nodes = node_list(t, pop.size());
     Step start = grid_steps(t, "start", t.number("start", 0.0, Check::non_negative("ms")), net.grid);
@@ -192,6 +192,18 @@ void read_inputs(Network& net, const ConfigNode& root) {
       double c = t.number("correlation", 0.0, Check::probability());
       net.sources.push_back(CurrentSource::noise(name, target, nodes, start, stop, mean, sd, tau, c,
                                                  net.grid.h, net.seed, index));
+    }
+    if (t.has("compartment")) {  // multi-compartment targets: which compartment gets the current
+      std::string c = t.string("compartment");
+      auto comps = pop.compartments();
+      auto it = std::find(comps.begin(), comps.end(), c);
+      if (comps.empty()) t.fail("compartment", "population '" + pop.name() + "' (" + pop.model() + ") has no compartments");
+      if (it == comps.end()) {
+        std::string hint = nearest(c, comps);
+        t.fail("compartment", "population '" + pop.name() + "' has no compartment '" + c + "'" +
+                                  (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      net.sources.back().set_port(kCurrentPort - static_cast<std::int32_t>(it - comps.begin()));
     }
     ++index;
     t.finish();

@@ -80,6 +80,9 @@ class Population {
   // Observables: named state variables that recorders and plasticity rules can read.
   virtual std::vector<std::string> observables() const = 0;
   virtual std::vector<std::string> observable_units() const = 0;
+  // Compartments a current source can target (`compartment` of an input): its port is then
+  // kCurrentPort - k for compartment k. Empty: the population has one compartment.
+  virtual std::vector<std::string> compartments() const { return {}; }
   // True for populations that send graded outputs every step instead of spikes.
   virtual bool graded() const { return false; }
 
