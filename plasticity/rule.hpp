@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "models/neuron_step.hpp"
 #include "plasticity/weight_update.hpp"
 
 namespace apical {
@@ -38,6 +39,32 @@ struct SynapseTable {
 using Millis = double;
 // The postsynaptic neuron's observables at a hook's time (see above).
 using PostState = std::span<const double>;
+
+// Gradient-derived rules (docs/eprop.md). At the end of a trial whose objective reads a trace,
+// the objective's population turns dL/dtrace into dL/dx (Population::input_adjoint), x_s the
+// summed input of each of its units in step s of the trial; rules that want_error() get it.
+struct TrialError {
+  std::size_t steps = 0, n = 0;   // steps of the trial, units of the objective's population
+  std::int64_t first_step = 0;    // grid step of the trial's start
+  std::span<const double> dinput;  // [steps, n] row-major, step 0 = the trial's first step
+};
+// The projection that carries a hidden layer's spikes to the objective's population, by rows of
+// its source neurons (Projection's layout); weights are read when the signal is computed.
+struct ReadoutView {
+  std::size_t n_out = 0;
+  std::span<const std::uint64_t> row;
+  std::span<const std::uint32_t> post;
+  std::span<const double> weight;
+  std::int64_t delay = 1;  // steps (uniform)
+};
+struct LearningLink {
+  NeuronDynamics post;            // the target population's (model empty if it exports none)
+  bool targets_objective = false;  // the projection feeds the objective's population itself
+  ReadoutView readout;             // set if the rule named one in readout()
+  std::uint64_t seed = 0;
+  std::uint32_t owner = 0;         // projection index (random streams)
+  double h = 1.0;                  // grid step, ms (rules see times in ms)
+};
 
 class Rule {
  public:
@@ -55,6 +82,12 @@ class Rule {
 
   // A presynaptic spike arrives at synapse `syn` (postsynaptic neuron `post`) at time t.
   virtual void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState post_state, WeightUpdate& out) = 0;
+  // The same with the presynaptic value the weight multiplies (1 for a spike, the output of a rate
+  // unit); what the engine calls. Rules that do not need the value keep this default.
+  virtual void on_pre_value(std::uint32_t syn, std::uint32_t post, Millis t, double /*value*/, PostState post_state,
+                            WeightUpdate& out) {
+    on_pre(syn, post, t, post_state, out);
+  }
   // The postsynaptic neuron `post` spikes at time t; `incoming` lists its synapses in this projection.
   virtual void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming,
                        PostState post_state, WeightUpdate& out) = 0;
@@ -62,6 +95,17 @@ class Rule {
   virtual void on_third_factor(std::uint32_t /*post*/, Millis /*t*/, double /*value*/,
                                std::span<const std::uint32_t> /*incoming*/, PostState /*post_state*/,
                                WeightUpdate& /*out*/) {}
+
+  // Gradient-derived rules. wants_steps(): on_step gets every step of every target neuron of a
+  // clock-driven population (before the next step's inputs), after that step's on_pre calls.
+  virtual bool wants_steps() const { return false; }
+  virtual void on_step(std::uint32_t /*post*/, const NeuronStep& /*step*/) {}
+  // wants_error(): on_trial_error at every trial end with an objective, after the third factor.
+  virtual bool wants_error() const { return false; }
+  virtual std::string readout() const { return ""; }  // the projection name the rule's feedback reads
+  // Called once after the network is built; returns an error message, empty if the link is valid.
+  virtual std::string link(const LearningLink& /*link*/) { return ""; }
+  virtual void on_trial_error(const TrialError& /*error*/, WeightUpdate& /*out*/) {}
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

@@ -319,6 +319,41 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
       o.fail("data", "label " + std::to_string(label) + " is not a unit of '" + pop.name() + "'");
 }
 
+// Rules with per-neuron learning signals (docs/eprop.md) are linked once everything is built:
+// they need the trial objective, the dynamics of their target population and, for hidden layers,
+// the readout projection their feedback reads. Errors name the projection's plasticity table.
+void link_learning_rules(Network& net, const ConfigNode& root) {
+  for (std::size_t pi = 0; pi < net.projections.size(); ++pi) {
+    Projection& p = net.projections[pi];
+    if (!p.plastic() || !p.rule->wants_error()) continue;
+    const ConfigNode pl = root.table("projections").table(p.name).table("plasticity");
+    const TrialSpec& tr = net.trials;
+    if (!tr.objective || tr.objective->reads() != "trace")
+      pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace (its error is the learning signal)");
+    const Population& out = *net.populations[tr.population];
+    std::vector<double> probe(out.size(), 0.0), dx;
+    if (!out.input_adjoint(out.observable_index(tr.variable), probe, dx))
+      pl.fail("rule", "the objective's population '" + out.name() + "' (" + out.model() + ", variable " + tr.variable +
+                          ") is not a linear readout; learning signals need li_readout or a linear rate_unit");
+    LearningLink link;
+    link.post = net.populations[p.target]->dynamics().value_or(NeuronDynamics{});
+    link.targets_objective = p.target == tr.population;
+    link.seed = net.seed;
+    link.owner = static_cast<std::uint32_t>(pi);
+    link.h = net.grid.h;
+    if (const std::string name = p.rule->readout(); !name.empty()) {
+      auto it = std::find_if(net.projections.begin(), net.projections.end(), [&](const Projection& q) { return q.name == name; });
+      if (it == net.projections.end()) pl.fail("readout", "there is no projection '" + name + "'");
+      if (it->source != p.target || it->target != tr.population)
+        pl.fail("readout", "'" + name + "' must run from this projection's target '" + net.populations[p.target]->name() +
+                               "' to the objective's population '" + out.name() + "'");
+      if (it->min_delay != it->max_delay) pl.fail("readout", "'" + name + "' must have one delay for all synapses");
+      link.readout = ReadoutView{out.size(), it->row, it->post, it->weight, it->min_delay};
+    }
+    if (std::string err = p.rule->link(link); !err.empty()) pl.fail("rule", err);
+  }
+}
+
 // The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
 void choose_epoch(Network& net, const ConfigNode& root) {
   Step min_delay = std::numeric_limits<Step>::max();
@@ -348,6 +383,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_inputs(net, root);
   read_output(net, root);
   read_trial_objective(net, root);
+  link_learning_rules(net, root);
   choose_epoch(net, root);
   root.finish();
   return net;

@@ -113,6 +113,29 @@ double Simulator::deliver_third_factor(Step t1, double reward) {
   return value;
 }
 
+// Per-neuron learning signals (docs/eprop.md): the objective's derivative with respect to its
+// population's trace becomes dL/dx of that population's inputs over the whole trial (the steps
+// before `skip` have g = 0), which every rule that wants_error() turns into its learning signals.
+// Projections into hidden populations first, so that symmetric feedback reads the readout's
+// weights before the readout's own update of this trial (which an online schedule applies at once).
+void Simulator::deliver_trial_error(Step t1, Step length, const ObjectiveResult& r) {
+  const TrialSpec& tr = net_.trials;
+  if (r.dloss_dtrace.empty()) return;
+  bool any = false;
+  for (auto& p : net_.projections) any = any || (p.plastic() && p.rule->wants_error());
+  if (!any) return;
+  const Population& pop = *net_.populations[tr.population];
+  const std::size_t n = pop.size(), steps = static_cast<std::size_t>(length);
+  std::vector<double> g(steps * n, 0.0), dx;
+  std::copy(r.dloss_dtrace.begin(), r.dloss_dtrace.end(), g.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(tr.skip) * n));
+  pop.input_adjoint(pop.observable_index(tr.variable), g, dx);  // checked when the network was built
+  const TrialError e{steps, n, t1 - length, dx};
+  for (int pass = 0; pass < 2; ++pass)
+    for (auto& p : net_.projections)
+      if (p.plastic() && p.rule->wants_error() && (p.target == tr.population) == (pass == 1))
+        p.rule->on_trial_error(e, *p.update);
+}
+
 void Simulator::restart(Step at) {
   for (auto& p : net_.populations) p->reset(at);
   for (auto& s : net_.sources) s.reset(at);
@@ -265,6 +288,7 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
       r = evaluate_trial(index);
       const double delivered = deliver_third_factor(t1, r->reward);
       observer.third_factor(index, t1, delivered);
+      deliver_trial_error(t1, trial, *r);
     }
     for (auto& p : net_.projections)
       if (p.plastic()) p.update->end_trial();
