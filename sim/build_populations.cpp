@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/rng.hpp"
+#include "models/alif_discrete.hpp"
 #include "models/lif_discrete.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
@@ -19,7 +20,7 @@ namespace apical::detail {
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
                                                  "li_readout", "poisson_generator", "spike_generator",
-                                                 "raster_generator", "rate_unit"};
+                                                 "raster_generator", "rate_unit", "alif_discrete"};
   return names;
 }
 
@@ -141,6 +142,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "lif_psc_exp") return make_exact<LifPscExp>(ctx, params);
   if (model == "lif_psc_delta") return make_exact<LifPscDelta>(ctx, params);
   if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
+  if (model == "alif_discrete") return make_clock<AlifDiscrete>(ctx, params);
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
   if (model == "rate_unit") return make_clock<RateUnit>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);

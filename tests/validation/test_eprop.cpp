@@ -34,7 +34,8 @@ EdgeList dense_edges(const std::vector<double>& W, std::size_t n_pre, std::size_
 // The SURROGATE network of a reference case as an apical config; `plasticity` maps projection
 // names ("w1", "w2", "v") to inline plasticity tables.
 std::string surrogate_config(const SurrogateCase& c, const std::string& path, const test::TempDir& dir,
-                             const std::map<std::string, std::string>& plasticity) {
+                             const std::map<std::string, std::string>& plasticity,
+                             const std::string& hidden = "model = \"lif_discrete\"\nparams = { tau_m = 10.0, tau_syn = 5.0 }") {
   const auto& P = c.params;
   write_edge_file(dir / "w1.h5", "w1", dense_edges(c.W1, P.n_in, P.n_hid, 1.0), "in", "hid");
   write_edge_file(dir / "w2.h5", "w2", dense_edges(c.W2, P.n_hid, P.n_out, 1.0), "hid", "out");
@@ -45,7 +46,7 @@ std::string surrogate_config(const SurrogateCase& c, const std::string& path, co
       << "[trials.objective]\nkind = \"" << (P.loss == SurrogateLoss::classification ? "classification_max" : "regression")
       << "\"\npopulation = \"out\"\nskip = 2\ndata = \"" << path << "\"\n"
       << "[populations.in]\nmodel = \"raster_generator\"\nsize = " << P.n_in << "\nparams = { file = \"" << path << "\" }\n"
-      << "[populations.hid]\nmodel = \"lif_discrete\"\nsize = " << P.n_hid << "\nparams = { tau_m = 10.0, tau_syn = 5.0 }\n"
+      << "[populations.hid]\nsize = " << P.n_hid << "\n" << hidden << "\n"
       << "[populations.out]\nmodel = \"li_readout\"\nsize = " << P.n_out << "\nparams = { tau_m = 10.0, tau_syn = 5.0 }\n";
   auto proj = [&](const std::string& name, const char* src, const char* tgt) {
     cfg << "[projections." << name << "]\nsource = \"" << src << "\"\ntarget = \"" << tgt
@@ -251,4 +252,95 @@ TEST_CASE("adaptive feedback follows the readout's gradient with weight decay", 
   CHECK(max_diff(rule->feedback(), B) <= 1e-12 * (1.0 + max_abs(B)));
   CHECK(max_abs(m.u["w2"]) > 0);
   (void)nh, (void)no;
+}
+
+// ALIF (models/alif_discrete.hpp): in a feedforward network e-prop's eligibility with the
+// adaptation component eps^a is exact, so with symmetric feedback u equals the gradient of an
+// independent BPTT written here (adaptive threshold, reset detached, triangle pseudo-derivative).
+TEST_CASE("e-prop for ALIF neurons in a feedforward network is the exact gradient", "[validation][eprop][alif]") {
+  const std::string path = reference("ff_reg_20_10_3_s10.h5");
+  const SurrogateCase c = read_surrogate_case(path);
+  const auto& P = c.params;
+  const double tau_a = 30.0, beta_a = 0.4, gamma = 0.3, rho = std::exp(-1.0 / tau_a);
+  const std::size_t T = P.T, nh = P.n_hid, no = P.n_out, ni = P.n_in;
+  auto psi = [&](double v) { return gamma * std::max(0.0, 1.0 - std::fabs(v)); };
+  std::vector<double> dW1(ni * nh, 0.0), dW2(nh * no, 0.0);
+  std::size_t spikes = 0;
+  double adaptation = 0;  // how much the threshold moved, to show adaptation acts
+  for (std::size_t b = 0; b < P.B; ++b) {
+    // Forward in SURROGATE's indexing (apical runs it delayed by one step).
+    std::vector<double> mem((T + 1) * nh, 0.0), syn((T + 1) * nh, 0.0), a((T + 1) * nh, 0.0), s(T * nh, 0.0),
+        flt((T + 1) * no, 0.0), out((T + 1) * no, 0.0);
+    for (std::size_t t = 0; t < T; ++t) {
+      for (std::size_t j = 0; j < nh; ++j) {
+        const double v = mem[t * nh + j] - (1.0 + beta_a * a[t * nh + j]);
+        s[t * nh + j] = v > 0 ? 1.0 : 0.0;
+        spikes += static_cast<std::size_t>(s[t * nh + j]);
+        adaptation = std::max(adaptation, beta_a * a[t * nh + j]);
+        double I = 0;
+        for (std::size_t i = 0; i < ni; ++i) I += c.x[(b * T + t) * ni + i] * c.W1[i * nh + j];
+        syn[(t + 1) * nh + j] = P.alpha * syn[t * nh + j] + I;
+        mem[(t + 1) * nh + j] = (P.beta * mem[t * nh + j] + syn[t * nh + j]) * (1.0 - s[t * nh + j]);
+        a[(t + 1) * nh + j] = rho * a[t * nh + j] + s[t * nh + j];
+      }
+      for (std::size_t k = 0; k < no; ++k) {
+        double J = 0;
+        for (std::size_t j = 0; j < nh; ++j) J += s[t * nh + j] * c.W2[j * no + k];
+        flt[(t + 1) * no + k] = P.alpha * flt[t * no + k] + J;
+        out[(t + 1) * no + k] = P.beta * out[t * no + k] + flt[t * no + k];
+      }
+    }
+    // Backward: the readout as in SURROGATE.md 6.2; the hidden adjoint gains the adaptation path
+    // (s_t -> a_{t+1} -> A_{t+1}), which is not detached.
+    std::vector<double> lam_out(no, 0.0), lam_flt(no, 0.0), lam_mem(nh, 0.0), lam_syn(nh, 0.0), lam_a(nh, 0.0);
+    for (std::size_t t = T; t-- > 0;) {
+      std::vector<double> dJ = lam_flt;
+      for (std::size_t k = 0; k < no; ++k) {
+        lam_flt[k] = P.alpha * lam_flt[k] + lam_out[k];
+        lam_out[k] = P.beta * lam_out[k] + (out[t * no + k] - c.targets[(b * T + t) * no + k]) / static_cast<double>(P.B);
+      }
+      for (std::size_t j = 0; j < nh; ++j) {
+        double e = 0;
+        for (std::size_t k = 0; k < no; ++k) {
+          e += c.W2[j * no + k] * dJ[k];
+          dW2[j * no + k] += s[t * nh + j] * dJ[k];
+        }
+        for (std::size_t i = 0; i < ni; ++i) dW1[i * nh + j] += c.x[(b * T + t) * ni + i] * lam_syn[j];
+        const double r = 1.0 - s[t * nh + j];
+        const double p = psi(mem[t * nh + j] - (1.0 + beta_a * a[t * nh + j]));
+        const double lam_s = e + lam_a[j];
+        const double m = P.beta * r * lam_mem[j] + p * lam_s;
+        lam_a[j] = rho * lam_a[j] - beta_a * p * lam_s;
+        lam_syn[j] = P.alpha * lam_syn[j] + r * lam_mem[j];
+        lam_mem[j] = m;
+      }
+    }
+  }
+  REQUIRE(spikes > 0);
+  REQUIRE(adaptation > 0.1);
+
+  test::TempDir dir;
+  std::ostringstream hidden;
+  hidden.precision(17);
+  hidden << "model = \"alif_discrete\"\nparams = { tau_m = 10.0, tau_syn = 5.0, tau_a = " << tau_a << ", beta_a = " << beta_a << " }";
+  Network net = test::network(surrogate_config(
+      c, path, dir,
+      {{"w1", "{ rule = \"eprop\", readout = \"w2\", mode = \"measure\", surrogate = \"triangle\", gamma = 0.3 }"},
+       {"w2", "{ rule = \"eprop\", mode = \"measure\" }"}},
+      hidden.str()));
+  Measured m = run_measured(net);
+  std::size_t apical_spikes = 0;  // at apical steps 1..T of each trial, SURROGATE's s_0..s_{T-1}
+  for (const Spike& sp : m.spike_lists[net.population_index("hid")]) {
+    const Step in_trial = sp.step % static_cast<Step>(T + 2);
+    apical_spikes += (in_trial >= 1 && in_trial <= static_cast<Step>(T)) ? 1 : 0;
+  }
+  REQUIRE(apical_spikes == spikes);
+  auto u1 = scaled(m.u["w1"], 1.0 / static_cast<double>(P.B)), u2 = scaled(m.u["w2"], 1.0 / static_cast<double>(P.B));
+  const double e1 = max_diff(u1, dW1) / max_abs(dW1), e2 = max_diff(u2, dW2) / max_abs(dW2);
+  const SurrogateResult lif = surrogate_gradient(c, 1);
+  INFO("ALIF: max |u - dW1| / max|dW1| = " << e1 << ", W2: " << e2 << "; hidden spikes " << spikes
+                                            << ", cosine to the LIF network's gradient " << cosine(dW1, lif.dW1));
+  CHECK(max_abs(dW1) > 0);
+  CHECK(e1 <= 1e-9);
+  CHECK(e2 <= 1e-9);
 }
