@@ -390,3 +390,56 @@ TEST_CASE("e-prop with random feedback aligns with the gradient as it learns", "
   CHECK(cos_end > 0.3);                 // positively aligned after training (measured 0.48)
   CHECK(cos_end < 0.99);                // and still a different update
 }
+
+// The measured-update contract (DESIGN.md) for e-prop: measure mode leaves weights untouched;
+// learn mode with the trial schedule and no bounds applies exactly w -= eta u; 1 and 2 threads
+// give bit-identical updates and weights (several trials, so that learning feeds back).
+TEST_CASE("e-prop: measure mode, trial schedule and thread invariance", "[validation][eprop][contract]") {
+  const std::string path = reference("ff_reg_20_10_3_s10.h5");
+  const SurrogateCase c = read_surrogate_case(path);
+  const std::string lif = "model = \"lif_discrete\"\nparams = { tau_m = 10.0, tau_syn = 5.0 }";
+  for (const char* feedback : {"symmetric", "random", "adaptive"}) {
+    SECTION(feedback) {
+      auto plast = [&](const std::string& mode) {
+        return std::map<std::string, std::string>{
+            {"w1", "{ rule = \"eprop\", readout = \"w2\", feedback = \"" + std::string(feedback) +
+                       "\", surrogate_scale = 10.0, schedule = \"trial\", eta = 1e-4, " + mode + " }"},
+            {"w2", "{ rule = \"eprop\", schedule = \"trial\", eta = 1e-4, " + mode + " }"}};
+      };
+      test::TempDir dir;
+      Network measure = test::network(surrogate_config(c, path, dir, plast("mode = \"measure\""), lif, 1, 3));
+      const std::vector<double> w1 = measure.projections[0].weight, w2 = measure.projections[1].weight;
+      struct PerSynapse : RunObserver {
+        Network& net;
+        std::vector<std::vector<double>> u;
+        explicit PerSynapse(Network& n) : net(n) {}
+        void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
+          for (auto& p : net.projections) u.emplace_back(p.update->measured().begin(), p.update->measured().end());
+        }
+      } obs(measure);
+      Simulator(measure, 1).run(obs);
+      CHECK(measure.projections[0].weight == w1);
+      CHECK(measure.projections[1].weight == w2);
+      REQUIRE(obs.u.size() == 2);
+      CHECK(max_abs(obs.u[0]) > 0);
+
+      Network learn = test::network(surrogate_config(c, path, dir, plast("mode = \"learn\""), lif, 1, 3));
+      test::run(learn);
+      for (std::size_t p = 0; p < 2; ++p) {
+        const auto& w0 = p == 0 ? w1 : w2;
+        std::size_t exact = 0;
+        for (std::size_t q = 0; q < w0.size(); ++q) exact += learn.projections[p].weight[q] == w0[q] - 1e-4 * obs.u[p][q];
+        CHECK(exact == w0.size());
+      }
+
+      std::vector<std::vector<double>> weights[2];
+      for (int threads : {1, 2}) {
+        Network net = test::network(surrogate_config(c, path, dir, plast("mode = \"learn\""), lif, 8, 3));
+        test::run(net, threads);
+        for (auto& p : net.projections) weights[threads - 1].push_back(p.weight);
+      }
+      CHECK(weights[0] == weights[1]);
+      CHECK(weights[0][0] != w1);
+    }
+  }
+}

@@ -158,3 +158,52 @@ TEST_CASE("feedback_alignment with symmetric feedback is backprop", "[validation
   for (double x : a.angle) CHECK(x < 1e-3);
   CHECK(a.loss[4] < a.loss[0]);
 }
+
+// The measured-update contract for feedback_alignment: measure mode leaves weights untouched; the
+// trial schedule without bounds applies exactly w -= eta u; 1 and 2 threads are bit-identical.
+TEST_CASE("feedback_alignment: measure mode, trial schedule and thread invariance", "[validation][eprop][fa][contract]") {
+  auto config = [](const test::TempDir& dir, std::size_t trials, const std::string& mode) {
+    std::string c = fa_config(dir, 11, trials, "random");
+    const std::string key = "schedule = \"trial\"";
+    for (std::size_t at = c.find(key); at != std::string::npos; at = c.find(key, at + mode.size() + 2 + key.size()))
+      c.insert(at, mode + ", ");
+    return c;
+  };
+  test::TempDir dir;
+  Network measure = test::network(config(dir, 1, "mode = \"measure\""));
+  std::vector<std::vector<double>> w0, u;
+  for (auto& p : measure.projections) w0.push_back(p.weight);
+  struct PerSynapse : RunObserver {
+    Network& net;
+    std::vector<std::vector<double>>& u;
+    PerSynapse(Network& n, std::vector<std::vector<double>>& uu) : net(n), u(uu) {}
+    void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
+      for (auto& p : net.projections)
+        u.push_back(p.plastic() ? std::vector<double>(p.update->measured().begin(), p.update->measured().end()) : std::vector<double>{});
+    }
+  } obs(measure, u);
+  Simulator(measure, 1).run(obs);
+  test::TempDir dir2;
+  Network learn = test::network(config(dir2, 1, "mode = \"learn\""));
+  test::run(learn);
+  for (std::size_t p = 0; p < measure.projections.size(); ++p) {
+    CHECK(measure.projections[p].weight == w0[p]);
+    if (!measure.projections[p].plastic()) continue;
+    double umax = 0;
+    std::size_t exact = 0;
+    for (std::size_t q = 0; q < w0[p].size(); ++q) {
+      exact += learn.projections[p].weight[q] == w0[p][q] - 1e-4 * u[p][q];
+      umax = std::max(umax, std::fabs(u[p][q]));
+    }
+    CHECK(umax > 0);
+    CHECK(exact == w0[p].size());
+  }
+  std::vector<std::vector<double>> weights[2];
+  for (int threads : {1, 2}) {
+    test::TempDir d;
+    Network net = test::network(config(d, 6, "mode = \"learn\""));
+    test::run(net, threads);
+    for (auto& p : net.projections) weights[threads - 1].push_back(p.weight);
+  }
+  CHECK(weights[0] == weights[1]);
+}
