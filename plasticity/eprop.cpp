@@ -78,17 +78,23 @@ void GradientRule::reset() {
 
 std::string GradientRule::link(const LearningLink& l) {
   output_layer_ = l.targets_objective;
+  spiking_output_ = l.objective_spikes;
   dyn_ = l.post;
   readout_ = l.readout;
   h_ = l.h;
+  if (p_.name == "superspike") dyn_.beta_a = 0.0;  // SuperSpike's eligibility ignores adaptation and reset
+  if (p_.name == "feedback_alignment" && spiking_output_) return "rule 'feedback_alignment' needs an objective that reads a trace";
   if (output_layer_) {
     if (!p_.readout.empty()) return "this projection feeds the objective's population: it needs no 'readout'";
+    if (spiking_output_ && (dyn_.model.empty() || !dyn_.spiking))
+      return "with an objective that reads spikes, the objective's population must be clock-driven and spiking";
     return "";
   }
   if (p_.readout.empty())
     return "a projection into a hidden population needs 'readout', the projection from it to the objective's population";
   if (dyn_.model.empty()) return "rule '" + p_.name + "' needs a clock-driven target population that exports its dynamics";
-  if (p_.name == "eprop" && !dyn_.spiking) return "rule 'eprop' is for spiking clock-driven neurons (lif_discrete, alif_discrete)";
+  if (p_.name != "feedback_alignment" && !dyn_.spiking)
+    return "rule '" + p_.name + "' is for spiking clock-driven neurons (lif_discrete, alif_discrete)";
   if (p_.name == "feedback_alignment" && dyn_.spiking) return "rule 'feedback_alignment' is for rate_unit populations";
   const std::size_t n_out = readout_.n_out;
   B_.assign(n_post_ * n_out, 0.0);
@@ -109,18 +115,25 @@ void GradientRule::on_pre_value(std::uint32_t syn, std::uint32_t post, Millis t,
 }
 
 void GradientRule::on_step(std::uint32_t post, const NeuronStep& s) {
-  history_[post].push_back({pseudo_derivative(p_, dyn_, s), s.reset, s.output});
+  history_[post].push_back({pseudo_derivative(p_, dyn_, s), p_.name == "superspike" ? 1.0 : s.reset, s.output});
 }
 
 void GradientRule::on_trial_error(const TrialError& e, WeightUpdate& out) {
   const std::size_t n_out = e.n, T = e.steps;
-  auto dx = [&](std::size_t t, std::size_t k) { return e.dinput[t * n_out + k]; };
+  // The error at the objective's units: dL/dx of a linear readout's input, or dL/ds of spiking units.
+  const std::span<const double> E = spiking_output_ ? e.doutput : e.dinput;
+  auto dx = [&](std::size_t t, std::size_t k) { return E[t * n_out + k]; };
   std::vector<double> K;
-  if (!output_layer_) L_.assign(n_post_, std::vector<double>(T, 0.0));
+  L_.assign(n_post_, std::vector<double>(T, 0.0));
   for (std::size_t j = 0; j < n_post_; ++j) {
-    if (output_layer_) {
+    if (output_layer_ && !spiking_output_) {
       K.resize(T);
       for (std::size_t t = 0; t < T; ++t) K[t] = dx(t, j);
+    } else if (output_layer_) {
+      std::vector<double>& L = L_[j];
+      for (std::size_t t = 0; t < T; ++t) L[t] = dx(t, j);
+      const auto& h = history_[j];
+      eligibility_kernel(dyn_, std::span<const StepRecord>(h.data(), std::min(h.size(), T)), L, K);
     } else {
       std::vector<double>& L = L_[j];
       const auto d = static_cast<std::size_t>(readout_.delay);

@@ -94,7 +94,7 @@ class GradientRule final : public Rule {
                     WeightUpdate& out) override;
   void on_post(std::uint32_t, Millis, std::span<const std::uint32_t>, PostState, WeightUpdate&) override {}
 
-  bool wants_steps() const override { return !output_layer_; }
+  bool wants_steps() const override { return !output_layer_ || spiking_output_; }
   void on_step(std::uint32_t post, const NeuronStep& step) override;
   bool wants_error() const override { return true; }
   std::string readout() const override { return p_.readout; }
@@ -114,7 +114,7 @@ class GradientRule final : public Rule {
   };
   GradientRuleParams p_;
   std::size_t n_post_ = 0;
-  bool output_layer_ = false;
+  bool output_layer_ = false, spiking_output_ = false;
   NeuronDynamics dyn_;
   double h_ = 1.0;
   ReadoutView readout_;

@@ -8,7 +8,7 @@
 namespace apical {
 
 const std::vector<std::string>& rule_names() {
-  static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet", "rstdp", "eprop", "feedback_alignment"};
+  static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet", "rstdp", "eprop", "feedback_alignment", "superspike"};
   return names;
 }
 
@@ -16,7 +16,7 @@ std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table
   if (name == "stdp_pair") return std::make_unique<StdpPair>(StdpPair::parse(table));
   if (name == "stdp_triplet") return std::make_unique<StdpTriplet>(StdpTriplet::parse(table));
   if (name == "rstdp") return std::make_unique<Rstdp>(Rstdp::parse(table));
-  if (name == "eprop" || name == "feedback_alignment")
+  if (name == "eprop" || name == "feedback_alignment" || name == "superspike")
     return std::make_unique<GradientRule>(GradientRule::parse(table, name));
   return nullptr;  // the caller checked the name against rule_names()
 }

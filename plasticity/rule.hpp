@@ -46,7 +46,10 @@ using PostState = std::span<const double>;
 struct TrialError {
   std::size_t steps = 0, n = 0;   // steps of the trial, units of the objective's population
   std::int64_t first_step = 0;    // grid step of the trial's start
-  std::span<const double> dinput;  // [steps, n] row-major, step 0 = the trial's first step
+  std::span<const double> dinput;   // [steps, n] row-major, step 0 = the trial's first step
+  // Objectives that read spikes (van_rossum): dL/ds of the objective's units instead, [steps, n];
+  // dinput is then empty.
+  std::span<const double> doutput;
 };
 // The projection that carries a hidden layer's spikes to the objective's population, by rows of
 // its source neurons (Projection's layout); weights are read when the signal is computed.
@@ -60,6 +63,7 @@ struct ReadoutView {
 struct LearningLink {
   NeuronDynamics post;            // the target population's (model empty if it exports none)
   bool targets_objective = false;  // the projection feeds the objective's population itself
+  bool objective_spikes = false;   // the objective reads spikes (TrialError::doutput)
   ReadoutView readout;             // set if the rule named one in readout()
   std::uint64_t seed = 0;
   std::uint32_t owner = 0;         // projection index (random streams)

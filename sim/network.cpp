@@ -286,13 +286,13 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
     tr.baseline_tau = o.number("baseline_tau", 10.0, Check::at_least(1.0, "trials"));
   else if (o.has("baseline_tau"))
     o.fail("baseline_tau", "is read only with baseline = \"running_mean\"");
-  tr.objective = make_objective(o);  // reads kind and its own keys, then rejects unknown ones
+  tr.objective = make_objective(o, net.grid.h);  // reads kind and its own keys, then rejects unknown ones
   if (tr.objective->reads() == "trace" && pop.observable_index(tr.variable) < 0)
     o.fail(o.has("variable") ? "variable" : "population",
            "'" + pop.name() + "' (" + pop.model() + ") has no observable '" + tr.variable + "' to trace for " +
                tr.objective->name());
   const std::string kind = tr.objective->name();
-  const bool needs_labels = kind.rfind("classification", 0) == 0, needs_targets = kind == "regression";
+  const bool needs_labels = kind.rfind("classification", 0) == 0, needs_targets = kind == "regression" || kind == "van_rossum";
   if (data.empty()) {
     if (needs_labels || needs_targets)
       o.fail("kind", kind + " needs " + (needs_labels ? "labels" : "targets") + " from a data set: give 'data'");
@@ -328,16 +328,18 @@ void link_learning_rules(Network& net, const ConfigNode& root) {
     if (!p.plastic() || !p.rule->wants_error()) continue;
     const ConfigNode pl = root.table("projections").table(p.name).table("plasticity");
     const TrialSpec& tr = net.trials;
-    if (!tr.objective || tr.objective->reads() != "trace")
-      pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace (its error is the learning signal)");
+    if (!tr.objective || tr.objective->reads() == "counts")
+      pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace or spikes (its error is the learning signal)");
     const Population& out = *net.populations[tr.population];
+    const bool spikes = tr.objective->reads() == "spikes";
     std::vector<double> probe(out.size(), 0.0), dx;
-    if (!out.input_adjoint(out.observable_index(tr.variable), probe, dx))
+    if (!spikes && !out.input_adjoint(out.observable_index(tr.variable), probe, dx))
       pl.fail("rule", "the objective's population '" + out.name() + "' (" + out.model() + ", variable " + tr.variable +
                           ") is not a linear readout; learning signals need li_readout or a linear rate_unit");
     LearningLink link;
     link.post = net.populations[p.target]->dynamics().value_or(NeuronDynamics{});
     link.targets_objective = p.target == tr.population;
+    link.objective_spikes = spikes;
     link.seed = net.seed;
     link.owner = static_cast<std::uint32_t>(pi);
     link.h = net.grid.h;
