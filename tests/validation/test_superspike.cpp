@@ -158,3 +158,59 @@ TEST_CASE("superspike reduces the van Rossum distance to a target spike train", 
   CHECK(last < 0.1 * first);
   CHECK(last < 0.5 * silent);  // it learned to place spikes, not just to stop spiking
 }
+
+// The measured-update contract with a hidden layer (learning signal through symmetric feedback):
+// measure mode leaves weights untouched, the trial schedule applies exactly w -= eta u, and 1 and 2
+// threads are bit-identical.
+TEST_CASE("superspike: measure mode, trial schedule and thread invariance", "[validation][superspike][contract]") {
+  test::TempDir dir;
+  make_case(dir);
+  auto cfg = [&](std::size_t trials, const std::string& mode) {
+    std::string c = config(dir, trials, "{ rule = \"superspike\", surrogate_scale = 10.0, schedule = \"trial\", eta = 1e-6, " + mode + " }", 0.06);
+    c += "[populations.hid]\nmodel = \"lif_discrete\"\nsize = 10\n"
+         "[projections.v]\nsource = \"in\"\ntarget = \"hid\"\nconnectivity = { rule = \"all_to_all\" }\n"
+         "weight = { distribution = \"uniform\", low = 0.0, high = 0.15 }\ndelay = 1.0\n"
+         "plasticity = { rule = \"superspike\", readout = \"w2\", surrogate_scale = 10.0, schedule = \"trial\", eta = 1e-6, " + mode + " }\n"
+         "[projections.w2]\nsource = \"hid\"\ntarget = \"out\"\nconnectivity = { rule = \"all_to_all\" }\n"
+         "weight = { distribution = \"uniform\", low = -0.1, high = 0.3 }\ndelay = 1.0\n";
+    return c;
+  };
+  Network measure = test::network(cfg(1, "mode = \"measure\""));
+  std::vector<std::vector<double>> w0, u;
+  for (auto& p : measure.projections) w0.push_back(p.weight);
+  struct PerSynapse : RunObserver {
+    Network& net;
+    std::vector<std::vector<double>>& u;
+    PerSynapse(Network& n, std::vector<std::vector<double>>& uu) : net(n), u(uu) {}
+    void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
+      for (auto& p : net.projections)
+        u.push_back(p.plastic() ? std::vector<double>(p.update->measured().begin(), p.update->measured().end()) : std::vector<double>{});
+    }
+  } obs(measure, u);
+  Simulator(measure, 1).run(obs);
+  Network learn = test::network(cfg(1, "mode = \"learn\""));
+  test::run(learn);
+  std::size_t plastic = 0;
+  for (std::size_t p = 0; p < measure.projections.size(); ++p) {
+    CHECK(measure.projections[p].weight == w0[p]);
+    if (!measure.projections[p].plastic()) continue;
+    ++plastic;
+    double umax = 0;
+    std::size_t exact = 0;
+    for (std::size_t q = 0; q < w0[p].size(); ++q) {
+      exact += learn.projections[p].weight[q] == w0[p][q] - 1e-6 * u[p][q];
+      umax = std::max(umax, std::fabs(u[p][q]));
+    }
+    INFO("projection " << measure.projections[p].name);
+    CHECK(umax > 0);
+    CHECK(exact == w0[p].size());
+  }
+  CHECK(plastic == 2);
+  std::vector<std::vector<double>> weights[2];
+  for (int threads : {1, 2}) {
+    Network net = test::network(cfg(5, "mode = \"learn\""));
+    test::run(net, threads);
+    for (auto& p : net.projections) weights[threads - 1].push_back(p.weight);
+  }
+  CHECK(weights[0] == weights[1]);
+}
