@@ -201,7 +201,7 @@ TEST_CASE("feedback_alignment: measure mode, trial schedule and thread invarianc
   std::vector<std::vector<double>> weights[2];
   for (int threads : {1, 2}) {
     test::TempDir d;
-    Network net = test::network(config(d, 6, "mode = \"learn\""));
+    Network net = test::network(config(d, 3, "mode = \"learn\""));
     test::run(net, threads);
     for (auto& p : net.projections) weights[threads - 1].push_back(p.weight);
   }
