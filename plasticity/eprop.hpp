@@ -1,7 +1,14 @@
 // Gradient-derived rules with per-neuron learning signals (SCIENCE.md 2 and 6.2; docs/eprop.md):
 //
 //   eprop               e-prop (Bellec et al. 2020) for lif_discrete and alif_discrete targets
+//   superspike          SuperSpike (Zenke & Ganguli 2018): the same with the reset and adaptation
+//                       ignored in the eligibility (eps^V = the neuron's PSP), normally with the
+//                       van_rossum objective (dL/dS = -kappa^T e; see docs/eprop.md)
 //   feedback_alignment  feedback alignment (Lillicrap et al. 2016) for rate_unit targets
+//
+// Objectives that read spikes (van_rossum) give dL/ds of the objective's spiking units instead of
+// dL/dx; a projection into them then uses L = dL/ds with the kernel below, and hidden layers get
+// L_j[t] = sum_k B_jk dL/ds_k[t + d] (SuperSpike's feedback, output sigma' not back-propagated).
 //
 // Both compute, at the end of every trial with an objective, the measured update
 //   u_ji = sum_t L_j[t] e_ji[t]          (loss-gradient sign; proposed as raw = -u per arrival)

@@ -443,3 +443,23 @@ TEST_CASE("e-prop: measure mode, trial schedule and thread invariance", "[valida
     }
   }
 }
+
+// Misconfigured learning signals are ConfigErrors naming the plasticity table's key.
+TEST_CASE("gradient rules reject bad links with the key and what was expected", "[validation][eprop][config]") {
+  const std::string path = reference("ff_reg_20_10_3_s10.h5");
+  const SurrogateCase c = read_surrogate_case(path);
+  test::TempDir dir;
+  auto build = [&](const std::string& w1, const std::string& hidden = "model = \"lif_discrete\"") {
+    return test::network(surrogate_config(c, path, dir, {{"w1", w1}}, hidden));
+  };
+  using Catch::Matchers::Contains;
+  REQUIRE_THROWS_WITH(build("{ rule = \"eprop\" }"), Contains("projections.w1.plasticity.rule") && Contains("needs 'readout'"));
+  REQUIRE_THROWS_WITH(build("{ rule = \"eprop\", readout = \"nope\" }"),
+                      Contains("projections.w1.plasticity.readout") && Contains("no projection 'nope'"));
+  REQUIRE_THROWS_WITH(build("{ rule = \"eprop\", readout = \"w1\" }"), Contains("must run from this projection's target"));
+  REQUIRE_THROWS_WITH(build("{ rule = \"feedback_alignment\", readout = \"w2\" }"), Contains("rate_unit"));
+  REQUIRE_THROWS_WITH(build("{ rule = \"eprop\", readout = \"w2\" }", "model = \"rate_unit\""), Contains("spiking clock-driven"));
+  REQUIRE_THROWS_WITH(build("{ rule = \"eprop\", readout = \"w2\", feedback = \"sometimes\" }"),
+                      Contains("projections.w1.plasticity.feedback"));
+  REQUIRE_THROWS_WITH(build("{ rule = \"eprop\", readout = \"w2\", feedback_eta = 0.1 }"), Contains("feedback_eta"));
+}
