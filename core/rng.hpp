@@ -23,6 +23,7 @@ enum class StreamKind : std::uint32_t {
   perturbation = 9, // node and weight perturbation
   trial_order = 10,
   membrane_noise = 11,  // white-noise currents inside multi-compartment neurons
+  feedback = 12,    // fixed random feedback weights of learning signals
 };
 
 class RandomStream {

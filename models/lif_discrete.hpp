@@ -12,12 +12,15 @@
 // Units: dimensionless (weights add to I_syn; V_th 1 by default). Observables: V_m, I_syn.
 // Parameters: tau_m 10 ms, tau_syn 5 ms, V_th 1, V_reset 0, t_ref 0 ms (whole steps).
 // Receptor: "syn". No NEST equivalent (NEST has no discrete-time LIF of this form).
+// For gradient-derived rules (models/neuron_step.hpp): r_t = 0 on a spike or while refractory.
 #pragma once
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/time.hpp"
+#include "models/neuron_step.hpp"
 
 namespace apical {
 
@@ -67,6 +70,24 @@ struct LifDiscrete {
   }
   static double observable(const State& s, int k) { return k == 0 ? s.V_m : s.I_syn; }
   static void set_observable(State& s, int k, double v) { (k == 0 ? s.V_m : s.I_syn) = v; }
+
+  static NeuronDynamics dynamics(const Params& p) {
+    NeuronDynamics d;
+    d.model = name;
+    d.alpha = p.alpha;
+    d.beta = p.beta;
+    d.V_th = p.V_th;
+    return d;
+  }
+  static NeuronStep neuron_step(const State& before, const Params& p, bool spiked) {
+    NeuronStep n;
+    n.v = before.V_m - p.V_th;
+    n.spiked = spiked;
+    n.output = spiked ? 1.0 : 0.0;
+    n.refractory = before.ref_left > 0;
+    n.reset = (spiked || n.refractory) ? 0.0 : 1.0;
+    return n;
+  }
 };
 
 // li_readout: the non-spiking leaky-integrator readout of SURROGATE.md section 3:
@@ -104,6 +125,26 @@ struct LiReadout {
   }
   static double observable(const State& s, int k) { return k == 0 ? s.V_m : s.I_syn; }
   static void set_observable(State& s, int k, double v) { (k == 0 ? s.V_m : s.I_syn) = v; }
+
+  // dL/dx for a function L of the trace of V_m, g = dL/dV_s ([steps, n] row-major): the adjoint
+  // of the two leaky stages, lam_V_s = beta lam_V_{s+1} + g_s, lam_I_s = alpha lam_I_{s+1} +
+  // lam_V_{s+1}, dL/dx_s = lam_I_{s+1} (SURROGATE.md 6.2). Only V_m has one (false otherwise).
+  static bool input_adjoint(const Params& p, int observable, const std::vector<double>& g, std::size_t n,
+                            std::vector<double>& dx) {
+    if (observable != 0) return false;
+    const std::size_t steps = n ? g.size() / n : 0;
+    dx.assign(g.size(), 0.0);
+    for (std::size_t k = 0; k < n; ++k) {
+      double lam_V = 0.0, lam_I = 0.0;
+      for (std::size_t s = steps; s-- > 0;) {
+        dx[s * n + k] = lam_I;
+        const double I_new = p.alpha * lam_I + lam_V;
+        lam_V = p.beta * lam_V + g[s * n + k];
+        lam_I = I_new;
+      }
+    }
+    return true;
+  }
 };
 
 }  // namespace apical

@@ -15,9 +15,11 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/time.hpp"
+#include "models/neuron_step.hpp"
 
 namespace apical {
 
@@ -67,6 +69,48 @@ struct RateUnit {
     s.V_m = p.a * s.V_m + (1.0 - p.a) * x;
     s.rate = phi(p, s.V_m);
     return false;
+  }
+  // phi'(u), for gradient-derived rules (feedback_alignment).
+  static double slope(const Params& p, double u) {
+    switch (p.phi) {
+      case Phi::linear: return 1.0;
+      case Phi::relu: return u > 0.0 ? 1.0 : 0.0;
+      case Phi::sigmoid: { const double f = 1.0 / (1.0 + std::exp(-u)); return f * (1.0 - f); }
+      case Phi::tanh: { const double f = std::tanh(u); return 1.0 - f * f; }
+      case Phi::softplus: return 1.0 / (1.0 + std::exp(-u));
+    }
+    return 1.0;
+  }
+  static NeuronDynamics dynamics(const Params& p) {
+    NeuronDynamics d;
+    d.model = name;
+    d.spiking = false;
+    d.beta = p.a;
+    d.input_gain = 1.0 - p.a;
+    return d;
+  }
+  static NeuronStep neuron_step(const State& before, const Params& p, bool) {
+    NeuronStep n;
+    n.v = before.V_m;
+    n.slope = slope(p, before.V_m);
+    n.output = before.rate;
+    return n;
+  }
+  // dL/dx for a function L of the trace of V_m (or of rate, if phi is linear), g = dL/dtrace
+  // ([steps, n]): lam_u_s = a lam_u_{s+1} + g_s, dL/dx_s = (1 - a) lam_u_{s+1}.
+  static bool input_adjoint(const Params& p, int observable, const std::vector<double>& g, std::size_t n,
+                            std::vector<double>& dx) {
+    if (observable != 0 && p.phi != Phi::linear) return false;
+    const std::size_t steps = n ? g.size() / n : 0;
+    dx.assign(g.size(), 0.0);
+    for (std::size_t k = 0; k < n; ++k) {
+      double lam_u = 0.0;
+      for (std::size_t s = steps; s-- > 0;) {
+        dx[s * n + k] = (1.0 - p.a) * lam_u;
+        lam_u = p.a * lam_u + g[s * n + k];
+      }
+    }
+    return true;
   }
   static double observable(const State& s, int k) { return k == 0 ? s.V_m : s.rate; }
   static void set_observable(State& s, int k, double v) { (k == 0 ? s.V_m : s.rate) = v; }

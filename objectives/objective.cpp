@@ -199,10 +199,54 @@ ObjectiveResult TargetCount::evaluate(const TrialObservation& obs,
   return r;
 }
 
-std::unique_ptr<Objective> make_objective(const ConfigNode& table) {
+VanRossum::VanRossum(double tau_rise, double tau_decay, double h)
+    : c_rise_(std::exp(-h / tau_rise)), c_decay_(std::exp(-h / tau_decay)) {}
+
+std::vector<double> VanRossum::filter(const std::vector<double>& x, std::size_t T, std::size_t n) const {
+  std::vector<double> e(T * n, 0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    double a = 0.0, v = 0.0;
+    for (std::size_t t = 0; t < T; ++t) {
+      e[t * n + k] = v;
+      const double v_next = c_decay_ * v + a;
+      a = c_rise_ * a + x[t * n + k];
+      v = v_next;
+    }
+  }
+  return e;
+}
+
+ObjectiveResult VanRossum::evaluate(const TrialObservation& obs, const TrialTarget& target) const {
+  check_trace(name(), obs);
+  if (target.values.size() != obs.trace.size())
+    bad(name(), "target has " + std::to_string(target.values.size()) + " values, expected T * n = " +
+                    std::to_string(obs.T) + " * " + std::to_string(obs.n) + " (a spike train per unit)");
+  check_finite(name(), "target", target.values);
+  std::vector<double> diff(obs.trace.size());
+  for (std::size_t i = 0; i < diff.size(); ++i) diff[i] = target.values[i] - obs.trace[i];
+  const std::vector<double> e = filter(diff, obs.T, obs.n);
+  ObjectiveResult r;
+  for (double v : e) r.loss += 0.5 * v * v;
+  r.reward = -r.loss;
+  // Adjoint of the filter: lam_v[t] = c_d lam_v[t+1] + e[t], lam_a[t] = c_r lam_a[t+1] + lam_v[t+1],
+  // de/dx[t] enters through a[t+1]: dL/dx[t] = lam_a[t+1]; dL/dS = -dL/dx.
+  r.dloss_dtrace.assign(e.size(), 0.0);
+  for (std::size_t k = 0; k < obs.n; ++k) {
+    double lam_v = 0.0, lam_a = 0.0;
+    for (std::size_t t = obs.T; t-- > 0;) {
+      r.dloss_dtrace[t * obs.n + k] = -lam_a;
+      const double a_new = c_rise_ * lam_a + lam_v;
+      lam_v = c_decay_ * lam_v + e[t * obs.n + k];
+      lam_a = a_new;
+    }
+  }
+  return r;
+}
+
+std::unique_ptr<Objective> make_objective(const ConfigNode& table, double h) {
   // The registry: one line per objective, in the order of the header's table.
   const std::vector<std::string> kinds = {"classification_max", "classification_count",
-                                          "regression", "target_count"};
+                                          "regression", "target_count", "van_rossum"};
   std::string kind = table.choice("kind", kinds);
   std::unique_ptr<Objective> obj;
   if (kind == "classification_max") {
@@ -211,6 +255,10 @@ std::unique_ptr<Objective> make_objective(const ConfigNode& table) {
     obj = std::make_unique<ClassificationCount>(table.number("scale", 1.0, Check::positive()));
   } else if (kind == "regression") {
     obj = std::make_unique<Regression>();
+  } else if (kind == "van_rossum") {
+    const double rise = table.number("tau_rise", 5.0, Check::positive("ms"));
+    const double decay = table.number("tau_decay", 10.0, Check::positive("ms"));
+    obj = std::make_unique<VanRossum>(rise, decay, h);
   } else {  // target_count
     std::vector<double> targets;
     if (table.has("targets")) {

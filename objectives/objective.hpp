@@ -12,6 +12,9 @@
 //   "regression"           -        -        0.5 * sum_{t,k} (trace - target)^2
 //   "target_count"         targets  (none)   0.5 * sum_k (count_k - target_k)^2; targets >= 0,
 //                                            one per unit, in the config or given by each trial
+//   "van_rossum"           tau_rise  5 ms    0.5 * sum_{t,k} e_k[t]^2, e = kappa * (target - S),
+//                          tau_decay 10 ms   S the spike raster, target a spike train [T, n]
+//                                            from each trial (SCIENCE.md 1.2, SuperSpike)
 //
 // One call evaluates ONE trial (one batch element). Batch normalisation is the caller's job:
 // SURROGATE.md's L is (1/B) * sum_b evaluate(obs_b, target_b).loss, and its dL/dout is
@@ -34,7 +37,8 @@ namespace apical {
 // What an objective reads from one trial of one population.
 struct TrialObservation {
   std::size_t T = 0, n = 0;    // time steps, units
-  std::vector<double> trace;   // [T, n] row-major readout trace (e.g. out_t of a leaky readout)
+  std::vector<double> trace;   // [T, n] row-major readout trace (e.g. out_t of a leaky readout),
+                               // or the spike raster (0/1) for objectives that read "spikes"
   std::vector<double> counts;  // [n] spike counts
 };
 
@@ -61,7 +65,7 @@ class Objective {
  public:
   virtual ~Objective() = default;
   virtual std::string name() const = 0;   // the config kind
-  virtual std::string reads() const = 0;  // "trace" or "counts"
+  virtual std::string reads() const = 0;  // "trace", "counts" or "spikes" (a raster in `trace`)
   virtual ObjectiveResult evaluate(const TrialObservation&, const TrialTarget&) const = 0;
 };
 
@@ -114,9 +118,29 @@ class TargetCount final : public Objective {
   std::vector<double> targets_;
 };
 
+// The van Rossum distance of SuperSpike (Zenke & Ganguli 2018; SCIENCE.md 1.2) on the step grid:
+// e = kappa * (target - S) per unit, with kappa the two-stage filter of the clock neurons
+//   a[t+1] = c_r a[t] + x[t],  e[t+1] = c_d e[t] + a[t],   c = exp(-h / tau)  (rise, decay)
+// from zero at the window's start; loss = 0.5 sum_{t,k} e_k[t]^2, reward = -loss. Reads the spike
+// raster [T, n] of its population (in obs.trace); targets [T, n] (spike trains, 0/1) come with each
+// trial. dloss/dS[t] = -(kappa^T e)[t], by the adjoint of the filter.
+class VanRossum final : public Objective {
+ public:
+  VanRossum(double tau_rise, double tau_decay, double h);
+  std::string name() const override { return "van_rossum"; }
+  std::string reads() const override { return "spikes"; }
+  ObjectiveResult evaluate(const TrialObservation&, const TrialTarget&) const override;
+  // e = kappa * x for a [T, n] raster (exposed for tests).
+  std::vector<double> filter(const std::vector<double>& x, std::size_t T, std::size_t n) const;
+
+ private:
+  double c_rise_, c_decay_;
+};
+
 // Build an objective from its config table (schema above). Unknown kinds and keys are
 // ConfigErrors with a did-you-mean hint.
-std::unique_ptr<Objective> make_objective(const ConfigNode& table);
+// h: the grid step in ms (objectives with time constants).
+std::unique_ptr<Objective> make_objective(const ConfigNode& table, double h = 1.0);
 
 // Helpers, shared with the analysis layer and tested on their own.
 

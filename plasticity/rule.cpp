@@ -2,6 +2,7 @@
 #include "plasticity/rule.hpp"
 
 #include "plasticity/perturbation.hpp"
+#include "plasticity/eprop.hpp"
 #include "plasticity/rstdp.hpp"
 #include "plasticity/stdp.hpp"
 
@@ -9,7 +10,8 @@ namespace apical {
 
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet", "rstdp",
-                                                 "weight_perturbation", "node_perturbation"};
+                                                 "weight_perturbation", "node_perturbation", "eprop",
+                                                 "feedback_alignment", "superspike"};
   return names;
 }
 
@@ -19,6 +21,8 @@ std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table
   if (name == "rstdp") return std::make_unique<Rstdp>(Rstdp::parse(table));
   if (name == "weight_perturbation") return std::make_unique<WeightPerturbation>(PerturbationParams::parse(table));
   if (name == "node_perturbation") return std::make_unique<NodePerturbation>(PerturbationParams::parse(table));
+  if (name == "eprop" || name == "feedback_alignment" || name == "superspike")
+    return std::make_unique<GradientRule>(GradientRule::parse(table, name));
   return nullptr;  // the caller checked the name against rule_names()
 }
 

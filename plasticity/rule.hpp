@@ -24,6 +24,7 @@
 
 #include "core/config.hpp"
 #include "core/time.hpp"
+#include "models/neuron_step.hpp"
 #include "plasticity/weight_update.hpp"
 
 namespace apical {
@@ -48,6 +49,36 @@ struct TrialStart {
 using Millis = double;
 // The postsynaptic neuron's observables at a hook's time (see above).
 using PostState = std::span<const double>;
+
+// Gradient-derived rules (docs/eprop.md). At the end of a trial whose objective reads a trace,
+// the objective's population turns dL/dtrace into dL/dx (Population::input_adjoint), x_s the
+// summed input of each of its units in step s of the trial; rules that want_error() get it.
+struct TrialError {
+  std::size_t steps = 0, n = 0;   // steps of the trial, units of the objective's population
+  std::int64_t first_step = 0;    // grid step of the trial's start
+  std::span<const double> dinput;   // [steps, n] row-major, step 0 = the trial's first step
+  // Objectives that read spikes (van_rossum): dL/ds of the objective's units instead, [steps, n];
+  // dinput is then empty.
+  std::span<const double> doutput;
+};
+// The projection that carries a hidden layer's spikes to the objective's population, by rows of
+// its source neurons (Projection's layout); weights are read when the signal is computed.
+struct ReadoutView {
+  std::size_t n_out = 0;
+  std::span<const std::uint64_t> row;
+  std::span<const std::uint32_t> post;
+  std::span<const double> weight;
+  std::int64_t delay = 1;  // steps (uniform)
+};
+struct LearningLink {
+  NeuronDynamics post;            // the target population's (model empty if it exports none)
+  bool targets_objective = false;  // the projection feeds the objective's population itself
+  bool objective_spikes = false;   // the objective reads spikes (TrialError::doutput)
+  ReadoutView readout;             // set if the rule named one in readout()
+  std::uint64_t seed = 0;
+  std::uint32_t owner = 0;         // projection index (random streams)
+  double h = 1.0;                  // grid step, ms (rules see times in ms)
+};
 
 class Rule {
  public:
@@ -88,6 +119,16 @@ class Rule {
   // once per neuron and step, from the neuron's own loop, before that step's arrivals.
   virtual bool perturbs_nodes() const { return false; }
   virtual double node_perturbation(std::uint32_t /*post*/, Step /*t*/) { return 0.0; }
+  // Gradient-derived rules. wants_steps(): on_step gets every step of every target neuron of a
+  // clock-driven population (before the next step's inputs), after that step's on_pre calls.
+  virtual bool wants_steps() const { return false; }
+  virtual void on_step(std::uint32_t /*post*/, const NeuronStep& /*step*/) {}
+  // wants_error(): on_trial_error at every trial end with an objective, after the third factor.
+  virtual bool wants_error() const { return false; }
+  virtual std::string readout() const { return ""; }  // the projection name the rule's feedback reads
+  // Called once after the network is built; returns an error message, empty if the link is valid.
+  virtual std::string link(const LearningLink& /*link*/) { return ""; }
+  virtual void on_trial_error(const TrialError& /*error*/, WeightUpdate& /*out*/) {}
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

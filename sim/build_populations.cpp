@@ -4,6 +4,7 @@
 
 #include "core/rng.hpp"
 #include "models/dendritic_presets.hpp"
+#include "models/alif_discrete.hpp"
 #include "models/lif_discrete.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
@@ -23,7 +24,7 @@ const std::vector<std::string>& model_names() {
                                                  "li_readout", "poisson_generator", "spike_generator",
                                                  "raster_generator", "rate_unit", "cable",
                                                  "urbanczik_senn_2014", "sacramento_2018_pyramidal",
-                                                 "sacramento_2018_interneuron"};
+                                                 "sacramento_2018_interneuron", "alif_discrete"};
   return names;
 }
 
@@ -156,6 +157,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "lif_psc_exp") return make_exact<LifPscExp>(ctx, params);
   if (model == "lif_psc_delta") return make_exact<LifPscDelta>(ctx, params);
   if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
+  if (model == "alif_discrete") return make_clock<AlifDiscrete>(ctx, params);
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
   if (model == "rate_unit") return make_clock<RateUnit>(ctx, params);
   if (model == "cable" || model == "urbanczik_senn_2014" || model == "sacramento_2018_pyramidal" ||

@@ -2,6 +2,7 @@
 // Inputs arriving anywhere in step t are summed into that step's input x_t; spikes lie on the grid.
 #pragma once
 #include <cmath>
+#include <optional>
 
 #include "sim/model_population.hpp"
 
@@ -21,6 +22,15 @@ class ClockPopulation final : public ModelPopulation<M> {
   bool takes_node_perturbation() const override { return true; }
   bool graded() const override { return requires(const State& st, const Params& pp) { M::output(st, pp); }; }
   void reset(Step) override { Base::reset_state(); }
+  std::optional<NeuronDynamics> dynamics() const override {
+    if constexpr (requires(const Params& pp) { M::dynamics(pp); }) return M::dynamics(p_);
+    else return std::nullopt;
+  }
+  bool input_adjoint(int k, const std::vector<double>& g, std::vector<double>& dx) const override {
+    if constexpr (requires(std::vector<double>& v) { M::input_adjoint(p_, k, g, this->size(), v); })
+      return M::input_adjoint(p_, k, g, this->size(), dx);
+    else return false;
+  }
 
   std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1,
                std::span<const InputEvent> events, std::vector<Spike>& spikes,
@@ -41,11 +51,14 @@ class ClockPopulation final : public ModelPopulation<M> {
           if (out != 0.0) spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i), out});
         }
         const State before = state_[i];  // the state thresholded at step t
-        if (M::step(state_[i], p_, x + I_ext_[i])) {
+        const bool spiked = M::step(state_[i], p_, x + I_ext_[i]);
+        if (spiked) {
           spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
           if (this->has_plastic_input())
             this->post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0}, Base::observables_of(before));
         }
+        if constexpr (requires { M::neuron_step(before, p_, spiked); })
+          if (this->has_step_rules()) this->post_step(static_cast<std::uint32_t>(i), M::neuron_step(before, p_, spiked));
       }
       if (bad < 0 && !this->finite(i)) bad = static_cast<std::int64_t>(i);
     }

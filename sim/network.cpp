@@ -298,13 +298,13 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
     tr.baseline_tau = o.number("baseline_tau", 10.0, Check::at_least(1.0, "trials"));
   else if (o.has("baseline_tau"))
     o.fail("baseline_tau", "is read only with baseline = \"running_mean\"");
-  tr.objective = make_objective(o);  // reads kind and its own keys, then rejects unknown ones
+  tr.objective = make_objective(o, net.grid.h);  // reads kind and its own keys, then rejects unknown ones
   if (tr.objective->reads() == "trace" && pop.observable_index(tr.variable) < 0)
     o.fail(o.has("variable") ? "variable" : "population",
            "'" + pop.name() + "' (" + pop.model() + ") has no observable '" + tr.variable + "' to trace for " +
                tr.objective->name());
   const std::string kind = tr.objective->name();
-  const bool needs_labels = kind.rfind("classification", 0) == 0, needs_targets = kind == "regression";
+  const bool needs_labels = kind.rfind("classification", 0) == 0, needs_targets = kind == "regression" || kind == "van_rossum";
   if (data.empty()) {
     if (needs_labels || needs_targets)
       o.fail("kind", kind + " needs " + (needs_labels ? "labels" : "targets") + " from a data set: give 'data'");
@@ -329,6 +329,43 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
   for (auto label : tr.labels)
     if (label < 0 || static_cast<std::size_t>(label) >= n)
       o.fail("data", "label " + std::to_string(label) + " is not a unit of '" + pop.name() + "'");
+}
+
+// Rules with per-neuron learning signals (docs/eprop.md) are linked once everything is built:
+// they need the trial objective, the dynamics of their target population and, for hidden layers,
+// the readout projection their feedback reads. Errors name the projection's plasticity table.
+void link_learning_rules(Network& net, const ConfigNode& root) {
+  for (std::size_t pi = 0; pi < net.projections.size(); ++pi) {
+    Projection& p = net.projections[pi];
+    if (!p.plastic() || !p.rule->wants_error()) continue;
+    const ConfigNode pl = root.table("projections").table(p.name).table("plasticity");
+    const TrialSpec& tr = net.trials;
+    if (!tr.objective || tr.objective->reads() == "counts")
+      pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace or spikes (its error is the learning signal)");
+    const Population& out = *net.populations[tr.population];
+    const bool spikes = tr.objective->reads() == "spikes";
+    std::vector<double> probe(out.size(), 0.0), dx;
+    if (!spikes && !out.input_adjoint(out.observable_index(tr.variable), probe, dx))
+      pl.fail("rule", "the objective's population '" + out.name() + "' (" + out.model() + ", variable " + tr.variable +
+                          ") is not a linear readout; learning signals need li_readout or a linear rate_unit");
+    LearningLink link;
+    link.post = net.populations[p.target]->dynamics().value_or(NeuronDynamics{});
+    link.targets_objective = p.target == tr.population;
+    link.objective_spikes = spikes;
+    link.seed = net.seed;
+    link.owner = static_cast<std::uint32_t>(pi);
+    link.h = net.grid.h;
+    if (const std::string name = p.rule->readout(); !name.empty()) {
+      auto it = std::find_if(net.projections.begin(), net.projections.end(), [&](const Projection& q) { return q.name == name; });
+      if (it == net.projections.end()) pl.fail("readout", "there is no projection '" + name + "'");
+      if (it->source != p.target || it->target != tr.population)
+        pl.fail("readout", "'" + name + "' must run from this projection's target '" + net.populations[p.target]->name() +
+                               "' to the objective's population '" + out.name() + "'");
+      if (it->min_delay != it->max_delay) pl.fail("readout", "'" + name + "' must have one delay for all synapses");
+      link.readout = ReadoutView{out.size(), it->row, it->post, it->weight, it->min_delay};
+    }
+    if (std::string err = p.rule->link(link); !err.empty()) pl.fail("rule", err);
+  }
 }
 
 // The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
@@ -360,6 +397,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_inputs(net, root);
   read_output(net, root);
   read_trial_objective(net, root);
+  link_learning_rules(net, root);
   choose_epoch(net, root);
   root.finish();
   return net;

@@ -3,11 +3,13 @@
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/time.hpp"
+#include "models/neuron_step.hpp"
 #include "sim/projection.hpp"
 
 namespace apical {
@@ -101,6 +103,15 @@ class Population {
   virtual double observable(std::size_t neuron, int k) const = 0;
   // Called on the scheduler's thread after every epoch, with its end.
   virtual void epoch_end(Step /*t1*/) {}
+  // Gradient-derived rules (docs/eprop.md). Clock models that export their dynamics give them
+  // here; rules that want_steps() then get every neuron's NeuronStep on every step.
+  virtual std::optional<NeuronDynamics> dynamics() const { return std::nullopt; }
+  // For a loss of this population's trace of observable k, g = dL/dtrace [steps, size()]
+  // row-major from the trial's start: dL/dx [steps, size()], x_s the summed input of step s.
+  // False if the population is not linear in its input (then no learning signal reaches it).
+  virtual bool input_adjoint(int /*k*/, const std::vector<double>& /*g*/, std::vector<double>& /*dx*/) const {
+    return false;
+  }
 
   int observable_index(const std::string& name) const {
     auto obs = observables();
@@ -115,6 +126,9 @@ class Population {
     perturbing_in_.clear();
     for (std::size_t k : plastic_in_)
       if ((*all)[k].rule->perturbs_nodes()) perturbing_in_.push_back(k);
+    step_rules_.clear();
+    for (std::size_t k : plastic_in_)
+      if ((*all)[k].rule->wants_steps()) step_rules_.push_back(k);
   }
   // Whether rules may add a perturbation to this population's summed input every step (only
   // clock-driven populations have such a per-step input).
@@ -152,9 +166,15 @@ class Population {
     }
   }
 
+  bool has_step_rules() const { return !step_rules_.empty(); }
+  // Neuron i's step t (clock-driven populations, rules that want_steps()).
+  void post_step(std::uint32_t i, const NeuronStep& step) {
+    for (std::size_t k : step_rules_) (*projections_)[k].rule->on_step(i, step);
+  }
+
   Grid grid_;
   std::vector<Projection>* projections_ = nullptr;
-  std::vector<std::size_t> plastic_in_;
+  std::vector<std::size_t> plastic_in_, step_rules_;
   std::vector<std::size_t> perturbing_in_;  // plastic projections whose rule perturbs nodes
 
  private:

@@ -64,6 +64,14 @@ void Simulator::observe_trial() {
   if (!net_.trials.objective) return;
   if (net_.trials.objective->reads() == "trace") {
     trial_trace_.insert(trial_trace_.end(), objective_sampler_.rows.begin(), objective_sampler_.rows.end());
+  } else if (net_.trials.objective->reads() == "spikes") {  // a raster [trial steps, n] from the trial's start
+    const std::size_t n = net_.populations[net_.trials.population]->size();
+    const Step trial = net_.trials.count > 0 ? net_.trials.length : net_.duration;
+    for (const Spike& s : last_spikes_[net_.trials.population]) {
+      const auto row = static_cast<std::size_t>(s.step % trial);
+      if (trial_trace_.size() < (row + 1) * n) trial_trace_.resize((row + 1) * n, 0.0);
+      trial_trace_[row * n + s.node] = 1.0;
+    }
   } else {
     trial_counts_.resize(net_.populations[net_.trials.population]->size(), 0.0);
     for (const Spike& s : last_spikes_[net_.trials.population]) trial_counts_[s.node] += 1.0;
@@ -74,7 +82,8 @@ ObjectiveResult Simulator::evaluate_trial(std::int64_t trial) {
   const TrialSpec& tr = net_.trials;
   TrialObservation obs;
   obs.n = net_.populations[tr.population]->size();
-  if (tr.objective->reads() == "trace") {
+  if (tr.objective->reads() == "spikes") trial_trace_.resize(static_cast<std::size_t>(tr.count > 0 ? tr.length : net_.duration) * obs.n, 0.0);
+  if (tr.objective->reads() != "counts") {
     const std::size_t skip = static_cast<std::size_t>(tr.skip) * obs.n;
     obs.T = (trial_trace_.size() - skip) / obs.n;
     obs.trace.assign(trial_trace_.begin() + static_cast<std::ptrdiff_t>(skip), trial_trace_.end());
@@ -111,6 +120,34 @@ double Simulator::deliver_third_factor(Step t1, double reward) {
     }
   }
   return value;
+}
+
+// Per-neuron learning signals (docs/eprop.md): the objective's derivative with respect to its
+// population's trace becomes dL/dx of that population's inputs over the whole trial (the steps
+// before `skip` have g = 0), which every rule that wants_error() turns into its learning signals.
+// Projections into hidden populations first, so that symmetric feedback reads the readout's
+// weights before the readout's own update of this trial (which an online schedule applies at once).
+void Simulator::deliver_trial_error(Step t1, Step length, const ObjectiveResult& r) {
+  const TrialSpec& tr = net_.trials;
+  if (r.dloss_dtrace.empty()) return;
+  bool any = false;
+  for (auto& p : net_.projections) any = any || (p.plastic() && p.rule->wants_error());
+  if (!any) return;
+  const Population& pop = *net_.populations[tr.population];
+  const std::size_t n = pop.size(), steps = static_cast<std::size_t>(length);
+  std::vector<double> g(steps * n, 0.0), dx;
+  std::copy(r.dloss_dtrace.begin(), r.dloss_dtrace.end(), g.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(tr.skip) * n));
+  TrialError e{steps, n, t1 - length, {}, {}};
+  if (tr.objective->reads() == "spikes") {
+    e.doutput = g;  // dL/ds of the objective's (spiking) units
+  } else {
+    pop.input_adjoint(pop.observable_index(tr.variable), g, dx);  // checked when the network was built
+    e.dinput = dx;
+  }
+  for (int pass = 0; pass < 2; ++pass)
+    for (auto& p : net_.projections)
+      if (p.plastic() && p.rule->wants_error() && (p.target == tr.population) == (pass == 1))
+        p.rule->on_trial_error(e, *p.update);
 }
 
 void Simulator::restart(Step at) {
@@ -267,6 +304,7 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
       r = evaluate_trial(index);
       const double delivered = deliver_third_factor(t1, r->reward);
       observer.third_factor(index, t1, delivered);
+      deliver_trial_error(t1, trial, *r);
     }
     for (auto& p : net_.projections)
       if (p.plastic()) p.update->end_trial();

@@ -70,6 +70,7 @@ class Simulator {
   void observe_trial();  // collect what the objective reads, once per epoch
   ObjectiveResult evaluate_trial(std::int64_t trial);
   double deliver_third_factor(Step t1, double reward);  // returns the value delivered
+  void deliver_trial_error(Step t1, Step length, const ObjectiveResult& r);
 
   Network& net_;
   int threads_;
