@@ -14,6 +14,7 @@
 // network is the same whatever the thread count.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/rng.hpp"
 #include "sim/detail/build.hpp"
@@ -107,7 +108,7 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
   proj.source = population_of(net, t, "source");
   proj.target = population_of(net, t, "target");
   const Population& pre = *net.populations[proj.source];
-  const Population& post = *net.populations[proj.target];
+  Population& post = *net.populations[proj.target];
   auto receptors = post.receptors();
   if (receptors.empty())
     t.fail("target", "population '" + post.name() + "' (" + post.model() + ") takes no input");
@@ -190,6 +191,11 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
     for (const auto& need : made->needs())
       if (post.observable_index(need) < 0)
         pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
+    if (made->needs_free_drive()) {  // windows are the trials (plasticity/rdd.hpp)
+      if (!post.track_free_drive(net.trials.count > 0 ? net.trials.length : std::numeric_limits<Step>::max() / 2))
+        pl.fail("rule", "rule '" + rule + "' reads the free drive, which " + post.model() + " does not keep");
+      made->attach_free_drive(post.free_drive_max(), post.free_drive_threshold());
+    }
     pl.finish();
     make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
   }
