@@ -123,7 +123,7 @@ def run(apical, text, directory, name):
     out = os.path.join(directory, name + ".h5")
     with open(cfg, "w") as f:
         f.write(text)
-    subprocess.run([apical, "run", cfg, "-o", out, "-q"], check=True)
+    subprocess.run([apical, "run", cfg, "-o", out, "-q", "--threads", "1"], check=True)
     return out
 
 
@@ -153,7 +153,7 @@ def angle(a, b):
     return min(deg, 180.0 - deg)
 
 
-def experiment(apical, n, cs, seconds, reps, p, directory, seed=1, tau_m=20.0, mean=250.0, std=375.0,
+def experiment(apical, n, cs, seconds, reps, p, directory, seed=1, tau_m=20.0, mean=150.0, std=375.0,
                true_seconds=None):
     windows = int(seconds * 1000 / WINDOW_MS)
     edges, target = write_inputs(directory, n, seed)
