@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The network-size experiment of Lansdell & Kording 2023 (SCIENCE.md 5.1) with apical's rule rdd.
 
-N LIF neurons (lif_psc_exp) are driven by white noise currents whose correlation between any two
-neurons is c. Their spikes, weighted by fixed V_i ~ N(0, 5^2) (times a filter normalisation),
+N LIF neurons (lif_psc_exp; tau_m 20 ms, t_ref 3 ms, 15 mV from reset to threshold) are driven
+by white noise currents (mean 150 pA, below threshold; std 375 pA, a new value every 1 ms step)
+whose correlation between any two neurons is c. Their spikes, weighted by fixed V_i ~ N(0, 5^2) (times a filter normalisation),
 drive one leaky readout whose synaptic current is the exponentially filtered sum
 y = sum_i V_i s_i (tau_s = 20 ms). Time is cut into windows of T = 20 ms (the trials of a
 continuous run, [trials] reset = false); the reward of a window is R = -0.5 (y(T) - 0.1)^2,
@@ -19,7 +20,9 @@ Unit mapping (docs/rdd.md): the paper's dimensionless LIF (threshold 1, reset 0,
 per-step noise increment of the drive with std W sigma dt / sqrt(tau) = 0.1 threshold units) is
 apical's lif_psc_exp with V_th - V_reset = 15 mV and a per-step white current of std
 sigma_I = 0.1 * 15 mV * C_m / h = 375 pA (C_m 250 pF, h = 1 ms); p = 0.1 threshold units is
-1.5 mV.
+1.5 mV. apical's LIF has no floor at the reset value (lif.py clips v at 0), so a 1 s membrane
+would drift far below threshold; tau_m = 20 ms with a subthreshold mean keeps the neurons
+noise-driven (about 15-20 Hz) instead, with the drive's maximum anywhere in the window.
 
     /usr/bin/python3 examples/rdd_network_size.py --apical build/apical -o rdd_network_size.png
     /usr/bin/python3 examples/rdd_network_size.py --N 10 --c 0.5 --seconds 200 --reps 3
@@ -35,7 +38,7 @@ import h5py
 import numpy as np
 
 WINDOW_MS = 20.0
-TARGET = 0.1
+TARGET = 1.0
 FILTER = 1.0 / 40.0  # the paper's normalised kernel: 1 / sum_k exp(-k 0.5 ms / 20 ms)
 
 

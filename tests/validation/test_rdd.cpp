@@ -396,9 +396,9 @@ TEST_CASE("rdd: config errors name the key", "[validation][rdd]") {
 
 TEST_CASE("rdd: RDD aligns better than the naive estimator under correlated noise (Lansdell & Kording)",
           "[validation][rdd]") {
-  // A shortened examples/rdd_network_size.py: N = 10, c = 0.5, 300 s of 20 ms windows; the true
-  // effect from 600 s with c = 0.001 as the observed dependence over all windows, computed here
-  // from the recorded spikes and rewards. R = -0.5 (y - 0.1)^2, y the readout's filtered current
+  // A shortened examples/rdd_network_size.py: N = 10, c = 0.5, 150 s of 20 ms windows; the true
+  // effect from 300 s with c = 0.001 as the observed dependence over all windows, computed here
+  // from the recorded spikes and rewards. R = -0.5 (y - 1)^2, y the readout's filtered current
   // of sum_i V_i s_i (V_i ~ N(0, 5^2) / 40) at each window's last step.
   test::TempDir dir;
   const int n = 10;
@@ -414,7 +414,7 @@ TEST_CASE("rdd: RDD aligns better than the naive estimator under correlated nois
   {
     h5::Handle f = h5::create_file(dir / "target.h5");
     h5::write_array(f.get(), "/inputs/spikes", std::vector<std::uint8_t>{0}, {1, 1, 1});
-    h5::write_array(f.get(), "/inputs/targets", std::vector<double>{0.1}, {1, 1, 1});
+    h5::write_array(f.get(), "/inputs/targets", std::vector<double>{1.0}, {1, 1, 1});
   }
   auto config = [&](double c, int windows, int seed) {
     return R"(
@@ -471,7 +471,7 @@ delay = 1.0
     return std::min(deg, 180.0 - deg);
   };
   // True effect: independent noise, every window, from spikes and rewards.
-  Network truth = test::network(config(0.001, 30000, 1001));
+  Network truth = test::network(config(0.001, 15000, 1001));
   const std::size_t lif = truth.population_index("lif");
   Windows tw(truth, lif);
   Simulator(truth, 1).run(tw);
@@ -492,7 +492,7 @@ delay = 1.0
       beta_true[static_cast<std::size_t>(i)] = s1 / n1 - s0 / n0;
     }
   }
-  Network est = test::network(config(0.5, 15000, 8));
+  Network est = test::network(config(0.5, 7500, 8));
   test::run(est, 1);
   const Rdd& rule = rdd_of(est, 0);
   std::vector<double> rdd(n), naive(n);
@@ -504,7 +504,9 @@ delay = 1.0
   const double a_rdd = angle(rdd, beta_true), a_naive = angle(naive, beta_true);
   INFO("angle RDD " << a_rdd << " deg, naive " << a_naive << " deg (published ~15 vs ~22 at N = 10)");
   // The naive estimator is confounded by the neurons' correlated noise; RDD is not. A margin of
-  // 10 degrees is well outside the run-to-run spread of either angle (a few degrees, see the example).
+  // 10 degrees is well outside the run-to-run spread of either angle (measured 7.3 vs 27.0 here,
+  // 7.1 vs 29.2 with another noise seed). The naive estimator's bias lies along sum_k V_k, so it
+  // depends on the draw of V (docs/rdd.md); this draw is fixed.
   CHECK(a_rdd + 10.0 < a_naive);
   CHECK(a_rdd < 30.0);
 }
