@@ -39,8 +39,9 @@ struct OutputSpec {
 //   [trials]
 //   count = 100
 //   length = 102.0               # ms
-//   reset = true                 # false: state is not reset between trials (trials are then
-//                                # windows of one continuous run, each with its objective value)
+//   reset = true                 # false: nothing is reset between trials (neurons, spikes in
+//                                # flight, rule traces, generators, current sources): trials are
+//                                # then windows of one continuous run, each with its objective value
 //   [trials.objective]
 //   kind = "classification_max"  # objectives/objective.hpp
 //   population = "out"           # whose trace (V_m on every step) or spike counts it reads
