@@ -68,6 +68,13 @@ struct LifDiscrete {
     s.V_m = V_next;
     return spike;
   }
+  // The same step without threshold, reset or refractoriness: the free drive of
+  // plasticity/rdd.hpp (Lansdell & Kording's no-reset drive on the grid).
+  static void step_free(State& s, const Params& p, double x) {
+    double V_next = p.beta * s.V_m + s.I_syn;
+    s.I_syn = p.alpha * s.I_syn + x;
+    s.V_m = V_next;
+  }
   static double observable(const State& s, int k) { return k == 0 ? s.V_m : s.I_syn; }
   static void set_observable(State& s, int k, double v) { (k == 0 ? s.V_m : s.I_syn) = v; }
 

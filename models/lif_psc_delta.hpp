@@ -12,6 +12,7 @@
 // Parameters: C_m 250 pF, tau_m 10 ms, t_ref 2 ms, E_L -70 mV, V_reset -70 mV, V_th -55 mV,
 // I_e 0 pA. Receptors: "ex" and "in" (both add w; the sign of w decides). Observable: V_m (mV).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <cmath>
@@ -48,6 +49,13 @@ struct LifPscDelta {
     s.V_m = p.E_L + ((s.V_m - p.E_L) * P.e_m + u_inf * P.one_minus_e_m);
   }
   static void propagate_refractory(State&, const Params&, const Propagator&) {}
+  // Between events V relaxes monotonically towards its fixed point: the maximum over [0, dt]
+  // is at one end (the free drive of plasticity/rdd.hpp).
+  static double maximum(const State& s, const Params& p, double I_ext, const Propagator& P) {
+    State end = s;
+    propagate(end, p, I_ext, P);
+    return std::max(s.V_m, end.V_m);
+  }
   static double find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P);
   // A lower bound on the time to reach V_th without input (see LifPscExp::safe_time, with A = 0).
   static double safe_time(const State& s, const Params& p, double I_ext) {

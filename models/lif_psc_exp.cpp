@@ -98,7 +98,35 @@ double find_crossing_general(const Trajectory& tr, double theta, double dt, cons
   return -1.0;
 }
 
+// The critical points of u in (0, dt): zeros of g on the pieces where g is monotone.
+int critical_points(const Trajectory& tr, double dt, const LifPscExp::Params& p, double (&out)[2]) {
+  double pieces[3] = {0.0, dt, dt};
+  int n_pieces = 1;
+  double r = -tr.c_in / tr.c_ex;
+  double dk = p.inv_tau_in - p.inv_tau_ex;
+  if (tr.c_ex != 0.0 && r > 0.0 && dk != 0.0) {
+    double tg = std::log(r) / dk;
+    if (tg > 0.0 && tg < dt) { pieces[1] = tg; pieces[2] = dt; n_pieces = 2; }
+  }
+  int n = 0;
+  for (int i = 0; i < n_pieces; ++i) {
+    double a = pieces[i], b = pieces[i + 1];
+    double ga = tr.g(a), gb = tr.g(b);
+    if ((ga > 0.0 && gb < 0.0) || (ga < 0.0 && gb > 0.0)) out[n++] = zero_of_monotone(tr, a, b);
+  }
+  return n;
+}
+
 }  // namespace
+
+double LifPscExp::maximum(const State& s, const Params& p, double I_ext, const Propagator& P) {
+  Trajectory tr(s, p, I_ext);
+  double u = std::max(tr.u0, tr.u0 * P.e_m + tr.u_inf * P.one_minus_e_m + P.e_m * (tr.a_ex * P.phi_ex + tr.a_in * P.phi_in));
+  double points[2];
+  const int n = critical_points(tr, P.dt, p, points);
+  for (int k = 0; k < n; ++k) u = std::max(u, tr.u(points[k]));
+  return p.E_L + u;
+}
 
 // Three transcendental calls per interval (one per time constant), the rest derived: every
 // interval between two inputs needs its own propagator, so this is the cost of exactness per

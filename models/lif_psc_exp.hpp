@@ -17,7 +17,8 @@
 // Parameters (key, default, unit):
 //   C_m 250 pF, tau_m 10 ms, tau_syn_ex 2 ms, tau_syn_in 2 ms, t_ref 2 ms, E_L -70 mV,
 //   V_reset -70 mV, V_th -55 mV, I_e 0 pA.   Initial state: V_m (default E_L), I_ex, I_in (0 pA).
-// Observables: V_m (mV), I_ex (pA), I_in (pA).
+// Observables: V_m (mV), I_ex (pA), I_in (pA). Free drive (plasticity/rdd.hpp): exact maximum
+// between events (maximum()).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -70,6 +71,10 @@ struct LifPscExp {
   }
   // First time in (0, P.dt] at which V reaches V_th, or a negative value if it does not.
   static double find_crossing(const State& s, const Params& p, double I_ext, const Propagator& P);
+  // The maximum of V over [0, P.dt] under constant I_ext, with no threshold (the free drive of
+  // plasticity/rdd.hpp): V at both ends and at every critical point inside, the zeros of g
+  // located as in find_crossing (at most two, since g' has at most one zero).
+  static double maximum(const State& s, const Params& p, double I_ext, const Propagator& P);
   // The hot path: advance by P.dt and return -1 if V stays below V_th; otherwise leave the state
   // as it was and return the crossing time. Decides most intervals without any exp or log.
   // Inline: it runs once per neuron and epoch.

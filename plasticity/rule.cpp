@@ -3,6 +3,7 @@
 
 #include "plasticity/perturbation.hpp"
 #include "plasticity/eprop.hpp"
+#include "plasticity/rdd.hpp"
 #include "plasticity/rstdp.hpp"
 #include "plasticity/stdp.hpp"
 
@@ -11,7 +12,7 @@ namespace apical {
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet", "rstdp",
                                                  "weight_perturbation", "node_perturbation", "eprop",
-                                                 "feedback_alignment", "superspike"};
+                                                 "feedback_alignment", "superspike", "rdd"};
   return names;
 }
 
@@ -23,6 +24,7 @@ std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table
   if (name == "node_perturbation") return std::make_unique<NodePerturbation>(PerturbationParams::parse(table));
   if (name == "eprop" || name == "feedback_alignment" || name == "superspike")
     return std::make_unique<GradientRule>(GradientRule::parse(table, name));
+  if (name == "rdd") return std::make_unique<Rdd>(Rdd::parse(table));
   return nullptr;  // the caller checked the name against rule_names()
 }
 

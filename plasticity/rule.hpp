@@ -129,6 +129,21 @@ class Rule {
   // Called once after the network is built; returns an error message, empty if the link is valid.
   virtual std::string link(const LearningLink& /*link*/) { return ""; }
   virtual void on_trial_error(const TrialError& /*error*/, WeightUpdate& /*out*/) {}
+
+  // The free drive (Lansdell & Kording 2023; plasticity/rdd.hpp): a rule that needs it returns
+  // true, and before the run is given, per postsynaptic neuron, the maximum over the current
+  // window of the membrane drive integrated without the neuron's own reset (windows = trials),
+  // and the threshold that drive is compared with. The population keeps it (sim/population.hpp).
+  virtual bool needs_free_drive() const { return false; }
+  virtual void attach_free_drive(std::span<const double> /*window_max*/, double /*threshold*/) {}
+
+  // Per-neuron (or per-synapse) results a rule wants in the output file, written at the end of a
+  // run as /<rule name>/<projection>/<name>. Default: none.
+  struct Record {
+    std::string name, units;
+    std::vector<double> values;
+  };
+  virtual std::vector<Record> records() const { return {}; }
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

@@ -14,6 +14,7 @@
 // network is the same whatever the thread count.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/rng.hpp"
 #include "sim/detail/build.hpp"
@@ -107,7 +108,7 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
   proj.source = population_of(net, t, "source");
   proj.target = population_of(net, t, "target");
   const Population& pre = *net.populations[proj.source];
-  const Population& post = *net.populations[proj.target];
+  Population& post = *net.populations[proj.target];
   auto receptors = post.receptors();
   if (receptors.empty())
     t.fail("target", "population '" + post.name() + "' (" + post.model() + ") takes no input");
@@ -193,6 +194,11 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
     if (made->perturbs_nodes() && !post.takes_node_perturbation())
       pl.fail("rule", "rule '" + rule + "' adds noise to the summed input of clock-driven neurons every step; " +
                           post.model() + " is event-driven (weight_perturbation works on any target)");
+    if (made->needs_free_drive()) {  // windows are the trials (plasticity/rdd.hpp)
+      if (!post.track_free_drive(net.trials.count > 0 ? net.trials.length : std::numeric_limits<Step>::max() / 2))
+        pl.fail("rule", "rule '" + rule + "' reads the free drive, which " + post.model() + " does not keep");
+      made->attach_free_drive(post.free_drive_max(), post.free_drive_threshold());
+    }
     pl.finish();
     make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
   }

@@ -1,8 +1,10 @@
 // A population updated once per grid step (DESIGN.md "clock-driven"): lif_discrete, li_readout.
 // Inputs arriving anywhere in step t are summed into that step's input x_t; spikes lie on the grid.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <limits>
 
 #include "sim/model_population.hpp"
 
@@ -21,7 +23,30 @@ class ClockPopulation final : public ModelPopulation<M> {
 
   bool takes_node_perturbation() const override { return true; }
   bool graded() const override { return requires(const State& st, const Params& pp) { M::output(st, pp); }; }
-  void reset(Step) override { Base::reset_state(); }
+  void reset(Step) override {
+    Base::reset_state();
+    if (free_window_ > 0) free_ = state_;
+  }
+
+  // The free drive (Population::track_free_drive) of models with step_free (the update without
+  // threshold, reset or refractoriness): a copy of the state set to the neuron's at every window
+  // start, stepped with the same inputs; its maximum over the window's grid steps (the values
+  // that would be thresholded) is exact on the grid.
+  bool track_free_drive(Step window) override {
+    if constexpr (requires(State& st) { M::step_free(st, p_, 0.0); }) {
+      free_window_ = window;
+      free_ = state_;
+      free_max_.assign(this->size(), -std::numeric_limits<double>::infinity());
+      return true;
+    } else {
+      return false;
+    }
+  }
+  std::span<const double> free_drive_max() const override { return free_max_; }
+  double free_drive_threshold() const override {
+    if constexpr (requires { p_.V_th; }) return p_.V_th;
+    else return 0.0;
+  }
   std::optional<NeuronDynamics> dynamics() const override {
     if constexpr (requires(const Params& pp) { M::dynamics(pp); }) return M::dynamics(p_);
     else return std::nullopt;
@@ -51,6 +76,16 @@ class ClockPopulation final : public ModelPopulation<M> {
           if (out != 0.0) spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i), out});
         }
         const State before = state_[i];  // the state thresholded at step t
+        if constexpr (requires(State& st) { M::step_free(st, p_, 0.0); }) {
+          if (free_window_ > 0) {
+            if (t % free_window_ == 0) {
+              free_[i] = before;
+              free_max_[i] = -std::numeric_limits<double>::infinity();
+            }
+            free_max_[i] = std::max(free_max_[i], M::observable(free_[i], 0));
+            M::step_free(free_[i], p_, x + I_ext_[i]);
+          }
+        }
         const bool spiked = M::step(state_[i], p_, x + I_ext_[i]);
         if (spiked) {
           spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
@@ -66,6 +101,10 @@ class ClockPopulation final : public ModelPopulation<M> {
   }
 
  private:
+  Step free_window_ = 0;          // > 0: the free drive is kept, with windows of this many steps
+  std::vector<State> free_;       // its state per neuron
+  std::vector<double> free_max_;  // its maximum over the current window's steps so far
+
   void sample(std::size_t i, Step t, std::span<Sampler*> samplers) {
     for (Sampler* s : samplers) {
       if (!s->is_sample_step(t)) continue;

@@ -50,6 +50,27 @@ class EventPopulation final : public ModelPopulation<M> {
     state_time_.assign(this->size(), Time{at, 0.0});
     wake_ms_.assign(this->size(), -std::numeric_limits<double>::infinity());
     clock_ = at;
+    if (free_window_ > 0) start_free_window();
+  }
+
+  // The free drive (Population::track_free_drive): a second copy of each neuron's state that
+  // receives every input and is propagated over exactly the intervals the neuron is, but never
+  // reset or clamped, and the model's exact maximum over each interval. While it is kept, no
+  // neuron is left lazily behind: every one is advanced to every epoch's end (windows start at
+  // epoch boundaries, where the copy is set to the neuron's state).
+  bool track_free_drive(Step window) override {
+    if constexpr (requires(const State& st, const Propagator& P) { M::maximum(st, p_, 0.0, P); }) {
+      free_window_ = window;
+      start_free_window();
+      return true;
+    } else {
+      return false;
+    }
+  }
+  std::span<const double> free_drive_max() const override { return free_max_; }
+  double free_drive_threshold() const override {
+    if constexpr (requires { p_.V_th; }) return p_.V_th;
+    else return 0.0;
   }
 
   void epoch_end(Step t1) override { clock_ = t1; }
@@ -76,6 +97,8 @@ class EventPopulation final : public ModelPopulation<M> {
           std::lower_bound(sm->nodes.begin(), sm->nodes.end(), static_cast<std::uint32_t>(first)) - sm->nodes.begin()));
     const Time end{t1, 0.0};
     const double end_ms = grid_.ms(end);
+    if (free_window_ > 0 && t0 % free_window_ == 0)  // a window starts: every neuron is at t0
+      for (std::size_t i = first; i < last; ++i) start_free_window(i);
     for (std::size_t i = first; i < last; ++i) {
       // Skip, in a tight loop, every neuron before the next one that has input or is sampled
       // and that provably stays below threshold until the epoch's end.
@@ -116,7 +139,9 @@ class EventPopulation final : public ModelPopulation<M> {
   // so that "wake_ms_ >= end" always means the bound really reaches past the end.
   double update_safe(std::size_t i, const Time& now) {
     double wake;
-    if (now < ref_until_[i]) {
+    if (free_window_ > 0) {
+      wake = -std::numeric_limits<double>::infinity();  // the free drive needs every neuron at every epoch end
+    } else if (now < ref_until_[i]) {
       wake = grid_.ms(ref_until_[i]);  // look again when the refractory period ends
     } else {
       double t = 0.0;
@@ -177,6 +202,7 @@ class EventPopulation final : public ModelPopulation<M> {
       if (ev.port == kCurrentPort) { pop.I_ext_[i] += ev.weight; return; }
       double w = ev.weight;
       if (ev.projection >= 0) w = pop.arrive_plastic(ev, now, Base::observables_of(s()));
+      if (pop.free_window_ > 0) M::receive(pop.free_[i], ev.port, w);  // never clamped
       // A voltage jump cannot act on a clamped membrane: inputs during refractoriness are lost.
       if (M::voltage_jumps && refractory()) return;
       M::receive(s(), ev.port, w);
@@ -204,6 +230,16 @@ class EventPopulation final : public ModelPopulation<M> {
       pop.ref_until_[i] = pop.grid_.add(t, pop.p_.t_ref);
     }
 
+    // The free drive over the interval the neuron is about to be propagated by (same I_ext).
+    void advance_free(const Propagator& P) {
+      if (pop.free_window_ == 0) return;
+      if constexpr (requires(const State& st) { M::maximum(st, pop.p_, 0.0, P); }) {
+        State& f = pop.free_[i];
+        pop.free_max_[i] = std::max(pop.free_max_[i], M::maximum(f, pop.p_, pop.I_ext_[i], P));
+        M::propagate(f, pop.p_, pop.I_ext_[i], P);
+      }
+    }
+
     // Advance by P.dt unless V_th is reached first (then return the crossing time, state untouched).
     double advance_unless_crossing(const Propagator& P) {
       if constexpr (requires { M::advance_unless_crossing(s(), pop.p_, 0.0, P); }) {
@@ -221,7 +257,9 @@ class EventPopulation final : public ModelPopulation<M> {
         if (refractory()) {
           Time end = std::min(target, pop.ref_until_[i]);
           take_samples(end, t1);
-          M::propagate_refractory(s(), pop.p_, propagator(pop.grid_.diff(now, end)));
+          const Propagator P = propagator(pop.grid_.diff(now, end));
+          advance_free(P);
+          M::propagate_refractory(s(), pop.p_, P);
           now = end;
           continue;
         }
@@ -234,19 +272,25 @@ class EventPopulation final : public ModelPopulation<M> {
         double tc;
         if (cursors.empty()) {
           tc = advance_unless_crossing(P);  // the hot path: nothing to sample
-          if (tc < 0.0) { now = target; continue; }
+          if (tc < 0.0) {
+            advance_free(P);
+            now = target;
+            continue;
+          }
         } else {
           tc = M::find_crossing(s(), pop.p_, pop.I_ext_[i], P);
         }
         if (tc < 0.0) {
           take_samples(target, t1);
+          advance_free(P);
           M::propagate(s(), pop.p_, pop.I_ext_[i], P);
           now = target;
         } else {
           Time ts = tc >= P.dt ? target : pop.grid_.add(now, tc);
           take_samples(ts, t1);
-          if (ts == target) M::propagate(s(), pop.p_, pop.I_ext_[i], P);
-          else M::propagate(s(), pop.p_, pop.I_ext_[i], propagator(pop.grid_.diff(now, ts)));
+          const Propagator Ps = ts == target ? P : propagator(pop.grid_.diff(now, ts));
+          advance_free(Ps);
+          M::propagate(s(), pop.p_, pop.I_ext_[i], Ps);
           now = ts;
           emit_spike(ts);
         }
@@ -256,10 +300,23 @@ class EventPopulation final : public ModelPopulation<M> {
     }
   };
 
+  void start_free_window() {
+    free_.resize(this->size());
+    free_max_.resize(this->size());
+    for (std::size_t i = 0; i < this->size(); ++i) start_free_window(i);
+  }
+  void start_free_window(std::size_t i) {
+    free_[i] = state_[i];
+    free_max_[i] = M::observable(state_[i], 0);  // V_m
+  }
+
   std::vector<Time> ref_until_;   // end of the absolute refractory period
   std::vector<Time> state_time_;  // the time at which state_[i] holds
   std::vector<double> wake_ms_;   // ms: no threshold crossing before this without new input
   Step clock_ = 0;                // end of the last epoch
+  Step free_window_ = 0;          // > 0: the free drive is kept, with windows of this many steps
+  std::vector<State> free_;       // the free drive's state per neuron
+  std::vector<double> free_max_;  // its maximum over the current window
 };
 
 }  // namespace apical

@@ -92,6 +92,7 @@ void read_simulation(Network& net, const ConfigNode& root, const BuildOverrides&
     t.allow("objective");  // read after the populations, by read_trial_objective
     net.trials.length = grid_steps(t, "length", t.number("length", Check::positive("ms")), net.grid);
     if (net.trials.length == 0) t.fail("length", "must be at least one step");
+    net.trials.reset = t.boolean("reset", true);
     t.finish();
     net.duration = net.trials.count * net.trials.length;
     if (s.has("duration")) s.fail("duration", "is set by [trials] (count * length); remove it");
@@ -398,6 +399,10 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_output(net, root);
   read_trial_objective(net, root);
   link_learning_rules(net, root);
+  for (const auto& p : net.projections)  // R per window is the trial objective's reward
+    if (p.plastic() && p.rule->needs_free_drive() && !net.trials.objective)
+      root.table("projections").table(p.name).table("plasticity").fail(
+          "rule", "rule '" + p.rule->name() + "' needs [trials] with an [trials.objective]: its windows are the trials and R is their reward");
   choose_epoch(net, root);
   root.finish();
   return net;

@@ -39,6 +39,9 @@ struct OutputSpec {
 //   [trials]
 //   count = 100
 //   length = 102.0               # ms
+//   reset = true                 # false: nothing is reset between trials (neurons, spikes in
+//                                # flight, rule traces, generators, current sources): trials are
+//                                # then windows of one continuous run, each with its objective value
 //   [trials.objective]
 //   kind = "classification_max"  # objectives/objective.hpp
 //   population = "out"           # whose trace (V_m on every step) or spike counts it reads
@@ -54,6 +57,7 @@ struct OutputSpec {
 struct TrialSpec {
   std::int64_t count = 0;  // 0: one continuous run
   Step length = 0;
+  bool reset = true;  // false: neuron state, in-flight spikes and rule traces carry over
   std::shared_ptr<const Objective> objective;
   std::size_t population = 0;
   Step skip = 0;

@@ -113,6 +113,16 @@ class Population {
     return false;
   }
 
+  // The free drive of Lansdell & Kording (plasticity/rdd.hpp): per neuron, the membrane drive
+  // integrated with every input but without the neuron's own reset and refractory clamp, set to
+  // the membrane state at the start of every window of `window` steps (a grid from step 0), and
+  // its maximum over the window so far. Returns false if the model cannot keep one.
+  virtual bool track_free_drive(Step /*window*/) { return false; }
+  // Per neuron, the maximum of the free drive over the current window (valid at epoch ends).
+  virtual std::span<const double> free_drive_max() const { return {}; }
+  // The threshold the free drive is compared with (the model's V_th).
+  virtual double free_drive_threshold() const { return 0.0; }
+
   int observable_index(const std::string& name) const {
     auto obs = observables();
     for (std::size_t i = 0; i < obs.size(); ++i) if (obs[i] == name) return static_cast<int>(i);

@@ -157,6 +157,11 @@ class FileWriter final : public RunObserver {
       out_.write_vector("/trials/correct", correct_);
       out_.write_vector("/trials/third_factor", third_factor_);
     }
+    for (const Projection& p : net_.projections)  // what rules record, e.g. /rdd/<projection>/beta
+      if (p.plastic())
+        for (const Rule::Record& r : p.rule->records())
+          out_.write_vector("/" + p.rule->name() + "/" + p.name + "/" + r.name, r.values,
+                            {{"units", r.units}, {"node_population", net_.populations[p.target]->name()}});
     for (std::size_t k : weight_projections()) {
       const Projection& p = net_.projections[k];
       std::vector<std::uint64_t> src(p.size()), dst(p.post.begin(), p.post.end());

@@ -309,7 +309,14 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
     for (auto& p : net_.projections)
       if (p.plastic()) p.update->end_trial();
     observer.trial_done(index, t1, r ? &*r : nullptr);
-    if (t1 < net_.duration) restart(t1);
+    if (t1 < net_.duration) {
+      if (net_.trials.reset) {
+        restart(t1);
+      } else {  // trials as windows of one continuous run: only the measured update restarts
+        for (auto& p : net_.projections)
+          if (p.plastic()) p.update->clear_measured();
+      }
+    }
   }
   return t1 < net_.duration;
 }
