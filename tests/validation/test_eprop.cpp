@@ -386,8 +386,10 @@ TEST_CASE("e-prop with random feedback aligns with the gradient as it learns", "
     cos_end += after / static_cast<double>(seeds.size());
   }
   INFO("mean cosine before training " << cos_start << ", after " << cos_end);
-  CHECK(std::fabs(cos_start) < 0.15);  // unaligned at the start
-  CHECK(cos_end > 0.3);                 // positively aligned after training (measured 0.48)
+  // Unaligned at the start: over 8 random B the mean cosine is 0 with a spread of about 0.15.
+  CHECK(std::fabs(cos_start) < 0.4);
+  CHECK(cos_end > cos_start + 0.3);     // alignment grows with training
+  CHECK(cos_end > 0.3);                 // positively aligned after training (measured 0.42-0.48)
   CHECK(cos_end < 0.99);                // and still a different update
 }
 
