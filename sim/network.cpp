@@ -349,6 +349,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_output(net, root);
   read_trial_objective(net, root);
   choose_epoch(net, root);
+  root.allow("training");  // read by `apical train` (analysis/training.hpp); a run ignores it
   root.finish();
   return net;
 }
