@@ -21,8 +21,9 @@
 //
 // Smooth variant (SURROGATE.md section 7, for finite-difference checks): s_t =
 // sigmoid(k (V_t - V_th)), r_t = 1 - s_t detached (frozen at the forward values), backward with
-// the exact derivative k s (1 - s). Needs t_ref = 0. network_loss with frozen resets is the
-// function whose gradient the smooth variant computes.
+// the exact derivative k s (1 - s). Needs t_ref = 0. The forward pass with the resets frozen
+// (network_gradient(..., want_gradient = false, &resets, true)) is the function whose gradient
+// the smooth variant computes: finite differences of it check the adjoint code.
 //
 // Threads: trials run in parallel (OpenMP) into buffers of their own; losses and gradients are
 // summed in trial order, so results are bit-identical for any thread count.
@@ -76,8 +77,9 @@ TrialInputs record_inputs(const Network& net, std::span<const std::int64_t> tria
 
 // As above with inputs recorded before: `inputs` must hold every trial listed in `trials`.
 // want_gradient = false: forward and loss only (grad and synapse_grad stay empty).
-// frozen_reset (smooth variant only): per trial of `trials`, the r_t values of every lif_discrete
-// neuron as a previous call produced them (forward_resets), for finite differences.
+// reset_io: if not null and reset_frozen is false, receives per trial the r_t of every
+// lif_discrete population ([T, n] each, populations in order); with reset_frozen (smooth variant
+// only) those values replace 1 - s_t in the forward pass (finite differences, SURROGATE.md 7).
 NetworkGradient network_gradient(const Network& net, const TrialInputs& inputs,
                                  std::span<const std::int64_t> trials, int threads,
                                  const NetworkGradientOptions& options, bool want_gradient = true,
