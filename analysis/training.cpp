@@ -6,7 +6,9 @@
 #include <limits>
 #include <numeric>
 
+#include "core/error.hpp"
 #include "core/rng.hpp"
+#include "sim/h5.hpp"
 #include "sim/simulator.hpp"
 
 namespace apical {
@@ -118,6 +120,37 @@ TrainingSpec parse_training(const ConfigNode& t, const Network& net) {
   s.checkpoints.erase(std::unique(s.checkpoints.begin(), s.checkpoints.end()), s.checkpoints.end());
   t.finish();
   return s;
+}
+
+std::vector<std::int64_t> checkpoint_epochs(const std::string& file) {
+  h5::Handle f = h5::open_file(file);
+  std::vector<std::int64_t> epochs;
+  if (!h5::exists(f.get(), "/checkpoints")) return epochs;
+  for (const auto& name : h5::children(f.get(), "/checkpoints")) {
+    h5::Handle g = h5::open(f.get(), "/checkpoints/" + name);
+    epochs.push_back(h5::read_attr<std::int64_t>(g.get(), "epoch"));
+  }
+  std::sort(epochs.begin(), epochs.end());
+  return epochs;
+}
+
+void load_checkpoint(Network& net, const std::string& file, std::int64_t epoch) {
+  h5::Handle f = h5::open_file(file);
+  const std::string base = "/checkpoints/" + std::to_string(epoch) + "/weights/";
+  if (!h5::exists(f.get(), "/checkpoints/" + std::to_string(epoch)))
+    throw ConfigError(file + ": no checkpoint of epoch " + std::to_string(epoch));
+  for (Projection& p : net.projections) {
+    const std::string g = base + p.name;
+    if (!h5::exists(f.get(), g)) throw ConfigError(file + ": no group " + g + " (a checkpoint of another network?)");
+    auto src = h5::read_vector<std::uint64_t>(f.get(), g + "/source_node_id");
+    auto dst = h5::read_vector<std::uint64_t>(f.get(), g + "/target_node_id");
+    auto w = h5::read_vector<double>(f.get(), g + "/syn_weight");
+    bool same = src.size() == p.size() && dst.size() == p.size() && w.size() == p.size();
+    for (std::size_t j = 0; same && j + 1 < p.row.size(); ++j)
+      for (std::uint64_t s = p.row[j]; s < p.row[j + 1]; ++s) same = same && src[s] == j && dst[s] == p.post[s];
+    if (!same) throw ConfigError(file + ": " + g + " holds other synapses than projection '" + p.name + "' of this network");
+    std::copy(w.begin(), w.end(), p.weight.begin());  // in place: plastic rules hold spans of it
+  }
 }
 
 Trainer::Trainer(Network& net, TrainingSpec spec, int threads)

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "analysis/network_gradient.hpp"
@@ -63,6 +64,13 @@ struct BatchProgress {
   std::size_t done = 0, total = 0;  // trials of this epoch
   double loss = 0, accuracy = 0;    // running means over this epoch
 };
+
+// Checkpoints of an `apical train` file (sim/train_command.hpp): the epochs saved, ascending.
+std::vector<std::int64_t> checkpoint_epochs(const std::string& file);
+// Sets every projection's weights to those of checkpoint `epoch` of `file`. The network must be
+// built from the same config (same synapses in the same order: checked on source and target
+// ids); ConfigError naming the file and group otherwise.
+void load_checkpoint(Network& net, const std::string& file, std::int64_t epoch);
 
 class Trainer {
  public:

@@ -14,6 +14,7 @@
 
 #include "../support.hpp"
 #include "../temp_dir.hpp"
+#include "analysis/training.hpp"
 #include "sim/h5.hpp"
 
 using namespace apical;
@@ -116,6 +117,13 @@ TEST_CASE("apical train learns the spike patterns and writes checkpoints that re
   double sum = 0;
   for (auto k : test_samples) sum += rec.loss[static_cast<std::size_t>(k)];
   CHECK(sum / 50.0 == Approx(test_loss[2]).epsilon(1e-12));
+
+  // load_checkpoint puts the same weights into the network built from the training config.
+  CHECK(checkpoint_epochs(run1) == std::vector<std::int64_t>{0, 2, 4});
+  Network trained = test::network(read_text(cfg));
+  load_checkpoint(trained, run1, 2);
+  CHECK(network_gradient(trained, test_samples, 2).loss == Approx(test_loss[2]).epsilon(1e-12));
+  CHECK(trained.projections[0].weight == net.projections[0].weight);
 }
 
 TEST_CASE("apical train rejects a bad [training] key with exit code 2", "[system][train]") {
