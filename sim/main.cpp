@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   tcmd->add_option("-o,--output", train.output, "The HDF5 file to write (default: CONFIG-stem-train.h5)");
   tcmd->add_option("-t,--threads", train.threads, "Worker threads (results are identical for any count)")
       ->check(CLI::Range(1, 1024))->default_val(1);
+  tcmd->add_option("-s,--seed", train.seed, "Random seed (>= 0); overrides [simulation].seed")
+      ->check(CLI::NonNegativeNumber);
   tcmd->add_flag("-q,--quiet", train.quiet, "No progress output");
 
   CLI11_PARSE(app, argc, argv);

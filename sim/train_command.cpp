@@ -53,7 +53,7 @@ int train_command(const TrainArgs& args) {
     ConfigNode root = ConfigNode::load_file(args.config);
     if (!root.has("training")) throw ConfigError(args.config + ": apical train needs a [training] table");
     ConfigNode table = root.table("training");
-    Network net = build_network(root);
+    Network net = build_network(root, BuildOverrides{args.seed, {}});
     TrainingSpec spec = parse_training(table, net);
     const std::string path = !args.output.empty() ? args.output
                              : std::filesystem::path(args.config).stem().string() + "-train.h5";
@@ -71,7 +71,8 @@ int train_command(const TrainArgs& args) {
     for (std::size_t k : spec.projections) trained += (trained.empty() ? "" : ",") + net.projections[k].name;
     out.write_attributes("/training",
                          {{"method", spec.method == TrainingSpec::Method::rule ? "rule" : "surrogate"},
-                          {"optimizer", spec.optimizer == TrainingSpec::Optimizer::adam ? "adam" : "sgd"},
+                          {"optimizer", spec.method == TrainingSpec::Method::rule ? "none"
+                                        : spec.optimizer == TrainingSpec::Optimizer::adam ? "adam" : "sgd"},
                           {"lr", spec.lr}, {"beta1", spec.beta1}, {"beta2", spec.beta2}, {"epsilon", spec.epsilon},
                           {"batch_size", spec.batch_size}, {"epochs", spec.epochs},
                           {"surrogate_scale", spec.surrogate_scale},

@@ -17,6 +17,8 @@
 // epoch, so an interrupted run keeps what it finished. Progress: a live line on a terminal
 // (epoch, trials, loss, accuracy, time left), and one line per epoch on stdout.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace apical {
@@ -25,6 +27,7 @@ struct TrainArgs {
   std::string config;
   std::string output;  // "" -> <config stem>-train.h5
   int threads = 1;
+  std::optional<std::uint64_t> seed;  // overrides [simulation].seed (network, split, order)
   bool quiet = false;
 };
 
