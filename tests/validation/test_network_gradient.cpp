@@ -293,3 +293,29 @@ TEST_CASE("rate network backprop matches finite differences of the exact loss", 
   }
   CHECK(checked > 20);
 }
+
+TEST_CASE("network gradient refuses what it cannot differentiate", "[validation][network_gradient]") {
+  using Catch::Matchers::Contains;
+  const std::string base = "[simulation]\ndt = 1.0\n[trials]\ncount = 2\nlength = 20.0\n";
+  const std::string pops =
+      "[populations.in]\nmodel = \"poisson_generator\"\nsize = 3\nparams = { rate = 100.0 }\n"
+      "[projections.p]\nsource = \"in\"\ntarget = \"n\"\nconnectivity = { rule = \"all_to_all\" }\nweight = 1.0\ndelay = 1.0\n";
+  const std::vector<std::int64_t> trials = {0, 1};
+  {  // an event-driven neuron
+    Network net = test::network(base + "[trials.objective]\nkind = \"target_count\"\npopulation = \"n\"\ntargets = [1, 1]\n" + pops +
+                                "[populations.n]\nmodel = \"lif_psc_exp\"\nsize = 2\n");
+    CHECK_THROWS_WITH(network_gradient(net, trials, 1), Contains("'n' (lif_psc_exp) is not clock-driven"));
+  }
+  {  // no objective
+    Network net = test::network(base + pops + "[populations.n]\nmodel = \"lif_discrete\"\nsize = 2\n");
+    CHECK_THROWS_WITH(network_gradient(net, trials, 1), Contains("[trials.objective]"));
+  }
+  {  // a refractory period in the smooth variant
+    Network net = test::network(base + "[trials.objective]\nkind = \"target_count\"\npopulation = \"n\"\ntargets = [1, 1]\n" + pops +
+                                "[populations.n]\nmodel = \"lif_discrete\"\nsize = 2\nparams = { t_ref = 2.0 }\n");
+    NetworkGradientOptions o;
+    o.smooth = true;
+    CHECK_THROWS_WITH(network_gradient(net, trials, 1, o), Contains("t_ref = 0"));
+    CHECK_NOTHROW(network_gradient(net, trials, 1));
+  }
+}
