@@ -107,8 +107,10 @@ struct TrialRecord {
   std::vector<double> counts;             // objective population's spike counts
 };
 
-// Forward pass of one trial. Inputs are summed in the order the simulator sums them (source
-// step, then projection index, source node, synapse), so the states match `apical run`'s.
+// Forward pass of one trial. Inputs are summed in the order the simulator sums them (epoch of
+// the source step, projection index, source step, node, synapse), so the states match
+// `apical run`'s bit for bit (inputs with sub-step offsets, from poisson or spike generators,
+// are sorted by offset there: with several such sources the sum may differ in the last bit).
 void forward(const Network& net, const Plan& plan, const NetworkGradientOptions& o,
              const std::vector<std::vector<TrialInputs::Event>>& spikes,
              const std::vector<std::vector<TrialInputs::Event>>& currents, const std::vector<double>* frozen,
@@ -157,6 +159,8 @@ void forward(const Network& net, const Plan& plan, const NetworkGradientOptions&
     if (frozen->size() != need) throw std::invalid_argument("network_gradient: frozen resets of the wrong size");
   }
 
+  const auto epoch = static_cast<std::size_t>(net.epoch);  // the simulator's spike exchange interval
+  std::size_t epoch_start = 0;
   for (std::size_t t = 0; t < T; ++t) {
     for (std::size_t p = 0; p < P; ++p) {
       const PopInfo& pi = plan.pops[p];
@@ -217,31 +221,37 @@ void forward(const Network& net, const Plan& plan, const NetworkGradientOptions&
         }
       }
     }
-    // Deliver this step's outputs to their arrival steps.
+    // At the end of each simulator epoch, deliver that epoch's outputs to their arrival steps in
+    // the simulator's order: projection, then source step, node, synapse. (Every delay is at
+    // least one epoch, so nothing delivered late was needed earlier.)
+    if ((t + 1) % epoch != 0 && t + 1 != T) continue;
     for (std::size_t k = 0; k < net.projections.size(); ++k) {
       const Projection& proj = net.projections[k];
       const PopInfo& src = plan.pops[proj.source];
       if (!plan.pops[proj.target].differentiable() || !src.sends()) continue;
       double* xt = x[proj.target].data();
       const std::size_t n_post = plan.pops[proj.target].n;
-      auto push = [&](std::uint32_t j, double value) {
-        for (std::uint64_t syn = proj.row[j]; syn < proj.row[j + 1]; ++syn) {
-          const auto arrival = t + static_cast<std::size_t>(proj.delay_of(syn));
-          if (arrival < T) xt[arrival * n_post + proj.post[syn]] += proj.weight[syn] * value;
+      for (std::size_t s = epoch_start; s <= t; ++s) {
+        auto push = [&](std::uint32_t j, double value) {
+          for (std::uint64_t syn = proj.row[j]; syn < proj.row[j + 1]; ++syn) {
+            const auto arrival = s + static_cast<std::size_t>(proj.delay_of(syn));
+            if (arrival < T) xt[arrival * n_post + proj.post[syn]] += proj.weight[syn] * value;
+          }
+        };
+        if (src.kind == Kind::generator) {
+          // Event by event, as the simulator delivers them (two spikes of one node in one step
+          // are two additions).
+          auto lo = std::lower_bound(spikes[proj.source].begin(), spikes[proj.source].end(), static_cast<Step>(s),
+                                     [](const TrialInputs::Event& e, Step v) { return e.step < v; });
+          for (; lo != spikes[proj.source].end() && lo->step == static_cast<Step>(s); ++lo) push(lo->node, lo->value);
+        } else {
+          const double* o_s = rec.out[proj.source].data() + s * src.n;
+          for (std::size_t j = 0; j < src.n; ++j)
+            if (o_s[j] != 0.0) push(static_cast<std::uint32_t>(j), o_s[j]);
         }
-      };
-      if (src.kind == Kind::generator) {
-        // Event by event, as the simulator delivers them (two spikes of one node in one step
-        // are two additions).
-        auto lo = std::lower_bound(spikes[proj.source].begin(), spikes[proj.source].end(), static_cast<Step>(t),
-                                   [](const TrialInputs::Event& e, Step s) { return e.step < s; });
-        for (; lo != spikes[proj.source].end() && lo->step == static_cast<Step>(t); ++lo) push(lo->node, lo->value);
-      } else {
-        const double* o_t = rec.out[proj.source].data() + t * src.n;
-        for (std::size_t j = 0; j < src.n; ++j)
-          if (o_t[j] != 0.0) push(static_cast<std::uint32_t>(j), o_t[j]);
       }
     }
+    epoch_start = t + 1;
   }
 }
 

@@ -136,7 +136,8 @@ void compare_with_surrogate(const std::string& name, bool smooth) {
 // layers with delays 2 and 3, a recurrent projection with mixed delays, refractoriness, a reset
 // value, a dc current, and a readout. `objective` is the [trials.objective] table body.
 std::string deep_config(const std::string& data, const std::string& objective, int trials, double t_ref = 2.0,
-                        double v_reset = -0.2, const char* out_weight = "{ distribution = \"normal\", mean = 0.2, std = 0.5 }") {
+                        double v_reset = -0.2, const char* out_weight = "{ distribution = \"normal\", mean = 0.2, std = 0.5 }",
+                        double shift = 0.0) {
   std::ostringstream c;
   c << "[simulation]\ndt = 1.0\nseed = 7\n[trials]\ncount = " << trials << "\nlength = 104.0\n"
     << "[trials.objective]\n" << objective << "\n"
@@ -146,15 +147,15 @@ std::string deep_config(const std::string& data, const std::string& objective, i
     << "[populations.h2]\nmodel = \"lif_discrete\"\nsize = 8\nparams = { tau_m = 8.0, tau_syn = 4.0 }\n"
     << "[populations.out]\nmodel = \"li_readout\"\nsize = 3\n"
     << "[projections.in_h1]\nsource = \"in\"\ntarget = \"h1\"\nconnectivity = { rule = \"all_to_all\" }\n"
-    << "weight = { distribution = \"normal\", mean = 0.3, std = 0.4 }\ndelay = 2.0\n"
+    << "weight = { distribution = \"normal\", mean = 0.3, std = 0.4 }\ndelay = " << 2.0 + shift << "\n"
     << "[projections.noise_h1]\nsource = \"noise\"\ntarget = \"h1\"\nconnectivity = { rule = \"fixed_probability\", p = 0.5 }\n"
-    << "weight = 0.5\ndelay = 1.0\n"
+    << "weight = 0.5\ndelay = " << 1.0 + shift << "\n"
     << "[projections.h1_h2]\nsource = \"h1\"\ntarget = \"h2\"\nconnectivity = { rule = \"fixed_indegree\", indegree = 8 }\n"
-    << "weight = { distribution = \"normal\", mean = 0.5, std = 0.5 }\ndelay = 3.0\n"
+    << "weight = { distribution = \"normal\", mean = 0.5, std = 0.5 }\ndelay = " << 3.0 + shift << "\n"
     << "[projections.h2_h2]\nsource = \"h2\"\ntarget = \"h2\"\nconnectivity = { rule = \"fixed_probability\", p = 0.4 }\n"
-    << "weight = { distribution = \"normal\", mean = 0.0, std = 0.3 }\ndelay = { distribution = \"uniform\", low = 1.0, high = 3.0 }\n"
+    << "weight = { distribution = \"normal\", mean = 0.0, std = 0.3 }\ndelay = { distribution = \"uniform\", low = " << 1.0 + shift << ", high = " << 3.0 + shift << " }\n"
     << "[projections.h2_out]\nsource = \"h2\"\ntarget = \"out\"\nconnectivity = { rule = \"all_to_all\" }\n"
-    << "weight = " << out_weight << "\ndelay = 1.0\n"
+    << "weight = " << out_weight << "\ndelay = " << 1.0 + shift << "\n"
     << "[inputs.bias]\nkind = \"dc\"\ntarget = \"h2\"\namplitude = 0.05\n";
   return c.str();
 }
@@ -175,8 +176,11 @@ TEST_CASE("network gradient's forward pass reproduces apical run's trial losses"
       "kind = \"classification_count\"\npopulation = \"h2\"\nscale = 0.5\ndata = \"" + kData + "\"",
       "kind = \"target_count\"\npopulation = \"h1\"\ntargets = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4]",
   };
+  // shift 1: every delay >= 2 steps, so the simulator exchanges spikes every 2 steps (its epoch).
+  for (double shift : {0.0, 1.0})
   for (const auto& obj : objectives) {
-    Network net = test::network(deep_config(kData, obj, 6));
+    Network net = test::network(deep_config(kData, obj, 6, 2.0, -0.2, "{ distribution = \"normal\", mean = 0.2, std = 0.5 }", shift));
+    INFO("delays shifted by " << shift << " ms, epoch " << net.epoch << " steps");
     const auto trials = range(6);
     NetworkGradient g = network_gradient(net, trials, 1);
     auto losses = run_losses(net);
