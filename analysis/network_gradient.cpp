@@ -512,4 +512,25 @@ NetworkGradient network_gradient(const Network& net, std::span<const std::int64_
   return network_gradient(net, in, trials, threads, options);
 }
 
+std::vector<std::vector<std::vector<double>>> trial_gradients(const Network& net, const TrialInputs& inputs,
+                                                              std::span<const std::int64_t> trials, int threads,
+                                                              const NetworkGradientOptions& options) {
+  if (threads < 1) throw std::invalid_argument("trial_gradients: threads must be >= 1");
+  std::vector<std::vector<std::vector<double>>> out(trials.size());
+  std::vector<std::exception_ptr> errors(trials.size());
+  const auto n = static_cast<std::ptrdiff_t>(trials.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+  for (std::ptrdiff_t b = 0; b < n; ++b) {
+    try {  // each trial alone: a batch of one is its own loss, undivided
+      out[static_cast<std::size_t>(b)] =
+          network_gradient(net, inputs, trials.subspan(static_cast<std::size_t>(b), 1), 1, options).synapse_grad;
+    } catch (...) {
+      errors[static_cast<std::size_t>(b)] = std::current_exception();
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
+}
+
 }  // namespace apical

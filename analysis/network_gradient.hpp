@@ -86,4 +86,12 @@ NetworkGradient network_gradient(const Network& net, const TrialInputs& inputs,
                                  std::vector<std::vector<double>>* reset_io = nullptr,
                                  bool reset_frozen = false);
 
+// The gradient of each trial's own loss (not divided by the number of trials): entry b is, per
+// projection, dL_b/dw per synapse (storage order), empty where network_gradient's grad is.
+// What a rule's per-trial update is compared with; their mean is network_gradient's
+// synapse_grad (up to rounding). OpenMP over trials; bit-identical for any thread count.
+std::vector<std::vector<std::vector<double>>> trial_gradients(const Network& net, const TrialInputs& inputs,
+                                                              std::span<const std::int64_t> trials, int threads,
+                                                              const NetworkGradientOptions& options = {});
+
 }  // namespace apical

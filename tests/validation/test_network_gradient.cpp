@@ -197,6 +197,16 @@ TEST_CASE("network gradient's forward pass reproduces apical run's trial losses"
     CHECK(g2.loss == g.loss);
     for (std::size_t k = 0; k < g.grad.size(); ++k) CHECK(g2.grad[k] == g.grad[k]);
     CHECK(max_abs(g.grad[net.projections.size() - 1]) > 0);  // some gradient reaches the last projection
+    // Per-trial gradients average to the batch gradient, whatever the thread count.
+    TrialInputs in = record_inputs(net, trials);
+    auto per = trial_gradients(net, in, trials, 2);
+    CHECK(per == trial_gradients(net, in, trials, 1));
+    for (std::size_t k = 0; k < net.projections.size(); ++k) {
+      std::vector<double> mean(g.synapse_grad[k].size(), 0.0);
+      for (auto& trial : per)
+        for (std::size_t s = 0; s < mean.size(); ++s) mean[s] += trial[k][s] / 6.0;
+      CHECK(max_diff(mean, g.synapse_grad[k]) <= 1e-12 * (1e-300 + max_abs(g.synapse_grad[k])));
+    }
   }
 }
 
