@@ -9,7 +9,8 @@
 //   /training/train_samples, /training/test_samples   int64: the data set's sample indices
 //   /checkpoints/<epoch>/weights/<projection>/{source_node_id, target_node_id, syn_weight, delay}
 //                          every projection at that epoch (attribute epoch on /checkpoints/<epoch>)
-//   /weights/<projection>/...   the final weights, same layout
+//   /weights/<projection>/...   the final weights, same layout (after an interruption: the
+//                          weights when it stopped, mid-epoch; status "interrupted")
 //
 // The weights groups have the layout `connectivity = { rule = "file", file = "RUN.h5",
 // edges = "..." }` reads: edges = "<projection>" for the final weights, or
