@@ -134,10 +134,14 @@ SpikeList read_spike_file(const std::string& path, const std::string& population
 EdgeList read_edge_file(const std::string& path, const std::string& edge_population) {
   h5::Handle file = h5::open_file(path);
   hid_t f = file.get();
-  if (!h5::exists(f, "/edges") && h5::exists(f, "/weights")) {
-    // An apical result file: /weights/<projection> holds the same arrays, without edge groups,
-    // so that a trained network reloads with `rule = "file"`.
-    const std::string group = "/weights/" + pick_population(f, path, "/weights", edge_population);
+  // A group path ("checkpoints/3/weights/w1", an `apical train` checkpoint) or an apical result
+  // file: /weights/<projection> holds the same arrays, without edge groups, so that a trained
+  // network reloads with `rule = "file"`.
+  const bool group_path = edge_population.find('/') != std::string::npos;
+  if (group_path || (!h5::exists(f, "/edges") && h5::exists(f, "/weights"))) {
+    const std::string group = group_path ? (edge_population.front() == '/' ? "" : "/") + edge_population
+                                         : "/weights/" + pick_population(f, path, "/weights", edge_population);
+    if (group_path && !h5::exists(f, group)) throw ConfigError(path + ": no group " + group);
     EdgeList edges;
     edges.source = h5::read_vector<std::uint64_t>(f, group + "/source_node_id");
     edges.target = h5::read_vector<std::uint64_t>(f, group + "/target_node_id");

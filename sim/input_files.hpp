@@ -23,7 +23,8 @@ SpikeList read_spike_file(const std::string& path, const std::string& population
 // absent. Only edge group 0 is read: a file that assigns edges to other groups is refused.
 // An empty edge population picks the file's only one. An apical result file without /edges is
 // read from /weights/<projection> (source_node_id, target_node_id, syn_weight, delay) instead,
-// so that the weights a run wrote reload as they are.
+// so that the weights a run wrote reload as they are. An edge_population containing '/' is the
+// path of such a group ("checkpoints/3/weights/w1": a checkpoint of `apical train`).
 struct EdgeList {
   std::vector<std::uint64_t> source, target;
   std::vector<double> weight, delay_ms;

@@ -3,6 +3,7 @@
 
 #include "sim/gradient_command.hpp"
 #include "sim/run_command.hpp"
+#include "sim/train_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"apical: a spiking network simulator that measures how closely plasticity rules "
@@ -35,8 +36,23 @@ int main(int argc, char** argv) {
                    "Worker threads over the batch (results are identical for any count)")
       ->check(CLI::Range(1, 1024))->default_val(1);
 
+  apical::TrainArgs train;
+  auto* tcmd = app.add_subcommand(
+      "train",
+      "Train the config's clock-driven network on its data set as [training] says (surrogate-gradient "
+      "descent with SGD or Adam, or the network's own plasticity rules); writes loss and accuracy per "
+      "epoch and weight checkpoints");
+  tcmd->add_option("config", train.config, "The network, data set and [training] (TOML)")->required()->check(CLI::ExistingFile);
+  tcmd->add_option("-o,--output", train.output, "The HDF5 file to write (default: CONFIG-stem-train.h5)");
+  tcmd->add_option("-t,--threads", train.threads, "Worker threads (results are identical for any count)")
+      ->check(CLI::Range(1, 1024))->default_val(1);
+  tcmd->add_option("-s,--seed", train.seed, "Random seed (>= 0); overrides [simulation].seed")
+      ->check(CLI::NonNegativeNumber);
+  tcmd->add_flag("-q,--quiet", train.quiet, "No progress output");
+
   CLI11_PARSE(app, argc, argv);
   if (*cmd) return apical::run_command(run);
   if (*gcmd) return apical::gradient_command(grad);
+  if (*tcmd) return apical::train_command(train);
   return 0;
 }

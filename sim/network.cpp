@@ -404,6 +404,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
       root.table("projections").table(p.name).table("plasticity").fail(
           "rule", "rule '" + p.rule->name() + "' needs [trials] with an [trials.objective]: its windows are the trials and R is their reward");
   choose_epoch(net, root);
+  root.allow("training");  // read by `apical train` (analysis/training.hpp); a run ignores it
   root.finish();
   return net;
 }
