@@ -182,19 +182,25 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
     if (!file_delays) s.delay = delay_steps(t, "delay", d.draw(dr), net.grid.h);
   }
   assemble(proj, pre.size(), std::move(syn));
-  if (t.has("plasticity")) {
-    ConfigNode pl = t.table("plasticity");
-    std::string rule = pl.choice("rule", rule_names());
-    auto settings = WeightUpdate::parse(pl);
-    auto made = make_rule(rule, pl);
-    for (const auto& need : made->needs())
-      if (post.observable_index(need) < 0)
-        pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
-    pl.finish();
-    make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
-  }
+  if (t.has("plasticity")) attach_rule(proj, post, t.table("plasticity"));
   t.finish();
   return proj;
+}
+
+void attach_rule(Projection& proj, const Population& post, const ConfigNode& pl, bool measure) {
+  std::string rule = pl.choice("rule", rule_names());
+  auto settings = WeightUpdate::parse(pl);
+  if (measure) {
+    if (pl.has("mode") && settings.mode != WeightUpdate::Mode::measure)
+      pl.fail("mode", "rules compared by apical compare run in measure mode; remove 'mode'");
+    settings.mode = WeightUpdate::Mode::measure;
+  }
+  auto made = make_rule(rule, pl);
+  for (const auto& need : made->needs())
+    if (post.observable_index(need) < 0)
+      pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
+  pl.finish();
+  make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
 }
 
 }  // namespace apical::detail

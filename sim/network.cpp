@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "sim/detail/build.hpp"
+#include "sim/generators.hpp"
 #include "sim/input_files.hpp"
 
 namespace apical {
@@ -17,10 +18,22 @@ std::size_t Network::population_index(const std::string& name) const {
   return populations.size();
 }
 
+std::size_t TrialSpec::sample_of(std::int64_t trial) const {
+  const auto k = static_cast<std::size_t>(trial);
+  if (!sample_order.empty()) return sample_order[k % sample_order.size()];
+  return samples == 0 ? 0 : k % samples;
+}
+
+void Network::present_samples(const std::vector<std::size_t>& order) {
+  trials.sample_order = order;
+  for (auto& p : populations)
+    if (auto* r = dynamic_cast<RasterGenerator*>(p.get())) r->present(order);
+}
+
 TrialTarget TrialSpec::target(std::int64_t trial) const {
   TrialTarget t;
   if (samples == 0) return t;
-  auto b = static_cast<std::size_t>(trial) % samples;
+  auto b = sample_of(trial) % samples;
   if (!labels.empty()) t.label = labels[b];
   if (!targets.empty()) {
     std::size_t per = targets.size() / samples;

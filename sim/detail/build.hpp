@@ -24,6 +24,9 @@ const std::vector<std::string>& model_names();
 std::size_t population_of(const Network& net, const ConfigNode& t, const std::string& key);
 std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
                                             const ConfigNode& params);
+// Gives a projection the rule its plasticity table describes, checked against the target's
+// observables. measure: force measure mode (apical compare).
+void attach_rule(Projection& proj, const Population& post, const ConfigNode& plasticity, bool measure = false);
 Projection make_projection(const Network& net, const ConfigNode& table, const std::string& name,
                            std::uint32_t index);
 
