@@ -30,6 +30,8 @@ class ModelPopulation : public Population {
   double observable(std::size_t i, int k) const override { return M::observable(state_[i], k); }
   const Params& params() const { return p_; }
   const State& state(std::size_t i) const { return state_[i]; }
+  // The state neuron i starts every run and trial from (the gradient code replays trials).
+  const State& initial_state(std::size_t i) const { return initial_[i]; }
 
  protected:
   // All observables of a state, in the model's order: what plasticity hooks receive.
