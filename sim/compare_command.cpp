@@ -17,7 +17,9 @@ namespace {
 std::string flag_list(const AlignmentFlags& f) {
   std::string s;
   auto add = [&](bool on, const char* name) {
-    if (on) s += (s.empty() ? "" : ",") + std::string(name);
+    if (!on) return;
+    if (!s.empty()) s += ',';
+    s += name;
   };
   add(f.too_few_trials, "too_few_trials");
   add(f.zero_gradient, "zero_gradient");
@@ -90,17 +92,12 @@ void write_results(OutputFile& out, const Network& net, const std::vector<Checkp
 
 // "12.3 [10.1, 14.2]"
 std::string with_ci(double v, const Interval* i, const char* fmt) {
-  char buf[96];
-  if (!i) {
-    std::snprintf(buf, sizeof buf, fmt, v);
-    return buf;
-  }
-  char a[32], b[32], c[32];
-  std::snprintf(a, sizeof a, fmt, v);
-  std::snprintf(b, sizeof b, fmt, i->lo);
-  std::snprintf(c, sizeof c, fmt, i->hi);
-  std::snprintf(buf, sizeof buf, "%s [%s, %s]", a, b, c);
-  return buf;
+  auto one = [&](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, fmt, x);
+    return std::string(buf);
+  };
+  return i ? one(v) + " [" + one(i->lo) + ", " + one(i->hi) + "]" : one(v);
 }
 
 void print_table(const std::vector<CheckpointResult>& results) {
@@ -125,7 +122,6 @@ int compare_command(const CompareArgs& args) {
   try {
     auto start = std::chrono::steady_clock::now();
     ConfigNode root = ConfigNode::load_file(args.config);
-    root.allow("compare");
     Network net = build_network(root);
     CompareSpec spec = read_compare_spec(root, net);
     std::string output = args.output.empty()

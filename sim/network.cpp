@@ -362,6 +362,10 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_output(net, root);
   read_trial_objective(net, root);
   choose_epoch(net, root);
+  // Tables of the other commands (apical train, apical compare): one file describes the network
+  // and what to do with it, so `apical run` accepts them and leaves them to their commands.
+  root.allow("training");
+  root.allow("compare");
   root.finish();
   return net;
 }
