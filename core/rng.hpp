@@ -30,6 +30,12 @@ class RandomStream {
     key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
     ctr_ = {{static_cast<std::uint32_t>(kind), owner, entity, 0}};
   }
+  // The same stream, started at its block-th block of four 32-bit words (a normal() uses exactly
+  // one block): random access for quantities keyed by a trial or a step (the perturbation rules).
+  RandomStream(std::uint64_t seed, StreamKind kind, std::uint32_t owner, std::uint32_t entity, std::uint32_t block)
+      : RandomStream(seed, kind, owner, entity) {
+    ctr_.v[3] = block;
+  }
 
   std::uint32_t next_u32() {
     if (used_ == 4) refill();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/time.hpp"
 #include "plasticity/weight_update.hpp"
 
 namespace apical {
@@ -32,6 +33,15 @@ struct SynapseTable {
   std::size_t n_pre = 0, n_post = 0;
   std::span<const std::uint32_t> pre, post;  // per synapse
   std::span<const double> weight;            // current weights (read only: updates go through WeightUpdate)
+};
+
+// What a rule learns at the start of every trial (the start of a run is trial 0's): enough to
+// key its own random numbers so that they do not depend on thread count or event order.
+struct TrialStart {
+  std::uint64_t seed = 0;        // the network's seed
+  std::uint32_t projection = 0;  // index of the rule's projection in the network
+  std::int64_t trial = 0;        // 0, 1, ... (a run without [trials] is trial 0)
+  Step start = 0;                // grid step at which the trial starts
 };
 
 // Time as the rules see it: ms since the start of the run (differences are what they use).
@@ -53,8 +63,18 @@ class Rule {
   // Back to the state at the start of a run or trial (traces to zero). Weights are not touched.
   virtual void reset() = 0;
 
+  // After reset() at the start of every trial, on the scheduler's thread, before any hook of the
+  // trial. `out` may set the trial's weight perturbation (WeightUpdate::perturbation). Default: nothing.
+  virtual void begin_trial(const TrialStart& /*start*/, WeightUpdate& /*out*/) {}
+
   // A presynaptic spike arrives at synapse `syn` (postsynaptic neuron `post`) at time t.
   virtual void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState post_state, WeightUpdate& out) = 0;
+  // The engine calls this for every arrival: the same event with the presynaptic value that the
+  // weight multiplies (1 for a spike, the output of a rate unit). Default: on_pre, ignoring it.
+  virtual void on_arrival(std::uint32_t syn, std::uint32_t post, Millis t, double /*value*/, PostState post_state,
+                          WeightUpdate& out) {
+    on_pre(syn, post, t, post_state, out);
+  }
   // The postsynaptic neuron `post` spikes at time t; `incoming` lists its synapses in this projection.
   virtual void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming,
                        PostState post_state, WeightUpdate& out) = 0;
@@ -62,6 +82,12 @@ class Rule {
   virtual void on_third_factor(std::uint32_t /*post*/, Millis /*t*/, double /*value*/,
                                std::span<const std::uint32_t> /*incoming*/, PostState /*post_state*/,
                                WeightUpdate& /*out*/) {}
+
+  // Node perturbation: rules for which perturbs_nodes() is true add node_perturbation(post, t) to
+  // the summed input of neuron `post` of a clock-driven target at grid step t. The engine calls it
+  // once per neuron and step, from the neuron's own loop, before that step's arrivals.
+  virtual bool perturbs_nodes() const { return false; }
+  virtual double node_perturbation(std::uint32_t /*post*/, Step /*t*/) { return 0.0; }
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

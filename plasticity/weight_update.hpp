@@ -53,6 +53,17 @@ class WeightUpdate {
   // (read them with measured(), then clear_measured()).
   void end_trial();
 
+  // Weight perturbation (plasticity/perturbation.hpp): an offset per synapse that the network sees
+  // on top of the weight (at every plastic arrival) without the weight changing. A rule sets it at
+  // the start of a trial; perturbation() allocates it (zeros) on first use.
+  std::span<double> perturbation() {
+    if (perturbation_.empty()) perturbation_.assign(weights_.size(), 0.0);
+    return perturbation_;
+  }
+  double seen_weight(std::uint32_t syn) const {
+    return perturbation_.empty() ? weights_[syn] : weights_[syn] + perturbation_[syn];
+  }
+
   const Settings& settings() const { return s_; }
   std::span<const double> measured() const { return measured_; }
   void clear_measured();
@@ -65,7 +76,7 @@ class WeightUpdate {
 
   Settings s_;
   std::span<double> weights_;
-  std::vector<double> measured_, pending_;
+  std::vector<double> measured_, pending_, perturbation_;
 };
 
 }  // namespace apical

@@ -199,6 +199,9 @@ void attach_rule(Projection& proj, const Population& post, const ConfigNode& pl,
   for (const auto& need : made->needs())
     if (post.observable_index(need) < 0)
       pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
+  if (made->perturbs_nodes() && !post.takes_node_perturbation())
+    pl.fail("rule", "rule '" + rule + "' adds noise to the summed input of clock-driven neurons every step; " +
+                        post.model() + " is event-driven (weight_perturbation works on any target)");
   pl.finish();
   make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
 }

@@ -18,6 +18,7 @@ class ClockPopulation final : public ModelPopulation<M> {
   ClockPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial)
       : Base(std::move(name), size, grid, params, std::move(initial)) {}
 
+  bool takes_node_perturbation() const override { return true; }
   bool graded() const override { return requires(const State& st, const Params& pp) { M::output(st, pp); }; }
   void reset(Step) override { Base::reset_state(); }
 
@@ -29,7 +30,7 @@ class ClockPopulation final : public ModelPopulation<M> {
     for (std::size_t i = first; i < last; ++i) {
       for (Step t = t0; t < t1; ++t) {
         sample(i, t, samplers);
-        double x = 0.0;
+        double x = this->has_node_perturbation() ? this->node_perturbation(static_cast<std::uint32_t>(i), t) : 0.0;
         for (; e < events.size() && events[e].target == i && events[e].step == t; ++e) {
           if (events[e].port == kCurrentPort) I_ext_[i] += events[e].weight;
           else if (events[e].projection < 0) x += events[e].weight;

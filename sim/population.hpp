@@ -109,7 +109,13 @@ class Population {
   void attach_plasticity(std::vector<Projection>* all, std::vector<std::size_t> plastic_in) {
     projections_ = all;
     plastic_in_ = std::move(plastic_in);
+    perturbing_in_.clear();
+    for (std::size_t k : plastic_in_)
+      if ((*all)[k].rule->perturbs_nodes()) perturbing_in_.push_back(k);
   }
+  // Whether rules may add a perturbation to this population's summed input every step (only
+  // clock-driven populations have such a per-step input).
+  virtual bool takes_node_perturbation() const { return false; }
 
   int receptor_index(const std::string& name) const {
     auto rec = receptors();
@@ -122,10 +128,19 @@ class Population {
   // the rule sees the arrival, and the weight is read now. Returns the weight to apply.
   double arrive_plastic(const InputEvent& ev, const Time& t, PostState post_state) {
     Projection& p = (*projections_)[static_cast<std::size_t>(ev.projection)];
-    p.rule->on_pre(ev.synapse, ev.target, grid_.ms(t), post_state, *p.update);
-    return p.weight[ev.synapse] * ev.weight;
+    p.rule->on_arrival(ev.synapse, ev.target, grid_.ms(t), ev.weight, post_state, *p.update);
+    return p.update->seen_weight(ev.synapse) * ev.weight;  // the weight plus a weight perturbation
   }
   bool has_plastic_input() const { return !plastic_in_.empty(); }
+  // Node perturbation: the sum of what the rules of plastic projections into this population add
+  // to neuron i's summed input at step t (clock-driven populations call it once per neuron and
+  // step, before that step's arrivals; plasticity/perturbation.hpp).
+  bool has_node_perturbation() const { return !perturbing_in_.empty(); }
+  double node_perturbation(std::uint32_t i, Step t) {
+    double z = 0.0;
+    for (std::size_t k : perturbing_in_) z += (*projections_)[k].rule->node_perturbation(i, t);
+    return z;
+  }
   // Neuron i spikes at t: every plastic projection into it sees the spike.
   void post_spike(std::uint32_t i, const Time& t, PostState post_state) {
     for (std::size_t k : plastic_in_) {
@@ -137,6 +152,7 @@ class Population {
   Grid grid_;
   std::vector<Projection>* projections_ = nullptr;
   std::vector<std::size_t> plastic_in_;
+  std::vector<std::size_t> perturbing_in_;  // plastic projections whose rule perturbs nodes
 
  private:
   std::string name_, model_;

@@ -124,7 +124,22 @@ class FileWriter final : public RunObserver {
 
   void third_factor(std::int64_t, Step, double value) override { third_factor_.push_back(value); }
 
-  void trial_done(std::int64_t, Step, const ObjectiveResult* r) override {
+  // Measure mode: the measured update u of every trial (DESIGN.md "measured update"), one row per
+  // trial in synapse order (that of /weights/<projection>), as /measured/<projection>/values.
+  void start_measured() {
+    for (const Projection& p : net_.projections)
+      if (p.plastic() && p.update->settings().mode == WeightUpdate::Mode::measure)
+        out_.add_series("/measured/" + p.name, p.size(),
+                        {{"layout", "values [trial, synapse]; times: trial end (ms)"}, {"rule", p.rule->name()}});
+  }
+
+  void trial_done(std::int64_t, Step t1, const ObjectiveResult* r) override {
+    for (const Projection& p : net_.projections)
+      if (p.plastic() && p.update->settings().mode == WeightUpdate::Mode::measure) {
+        auto m = p.update->measured();
+        measured_row_.assign(m.begin(), m.end());
+        out_.append_series_row("/measured/" + p.name, net_.grid.ms(t1), measured_row_);
+      }
     if (!r) return;
     loss_.push_back(r->loss);
     reward_.push_back(r->reward);
@@ -171,6 +186,7 @@ class FileWriter final : public RunObserver {
   std::vector<double> times_;
   std::vector<std::uint64_t> ids_;
   std::vector<float> rows_;
+  std::vector<double> measured_row_;
   std::vector<double> loss_, reward_, third_factor_;  // per trial
   std::vector<std::uint8_t> correct_;
   Step next_snapshot_ = 0;
@@ -204,6 +220,7 @@ int run_command(const RunArgs& args) {
     std::signal(SIGTERM, on_signal);
     FileWriter writer(out, net, !args.quiet && isatty(STDERR_FILENO));
     writer.start_snapshots();
+    writer.start_measured();
     auto t_start = Clock::now();
     RunResult r = sim.run(writer, &g_stop);
     writer.end_progress();

@@ -116,10 +116,12 @@ double Simulator::deliver_third_factor(Step t1, double reward) {
 void Simulator::restart(Step at) {
   for (auto& p : net_.populations) p->reset(at);
   for (auto& s : net_.sources) s.reset(at);
-  for (auto& p : net_.projections)
-    if (p.plastic()) {
+  const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
+  for (std::size_t k = 0; k < net_.projections.size(); ++k)
+    if (Projection& p = net_.projections[k]; p.plastic()) {
       p.rule->reset();
       p.update->clear_measured();  // the measured update is a sum over one trial
+      p.rule->begin_trial(TrialStart{net_.seed, static_cast<std::uint32_t>(k), at / trial, at}, *p.update);
     }
   for (auto& b : blocks_)
     for (auto& slot : b.ring) slot.clear();

@@ -22,7 +22,8 @@ TEST_CASE("every example runs for 50 ms and writes a complete file", "[system][e
     if (entry.path().extension() != ".toml") continue;
     ++n;
     fs::path out = dir / (entry.path().stem().string() + ".h5");
-    std::string cmd = std::string(APICAL_BINARY) + " run " + entry.path().string() + " -o " + out.string() +
+    // From the repository root: examples name their data files relative to it.
+    std::string cmd = std::string("cd ") + APICAL_SOURCE_DIR + " && " + APICAL_BINARY + " run " + entry.path().string() + " -o " + out.string() +
                       " --duration 50 --threads 2 -q > " + (dir / "log.txt").string() + " 2>&1";
     INFO(entry.path().filename().string());
     int status = std::system(cmd.c_str());
