@@ -77,13 +77,14 @@ std::vector<std::int64_t> trial_indices(const CompareSpec& spec) {
 class MeasuredUpdates final : public RunObserver {
  public:
   MeasuredUpdates(const Network& net, std::vector<BlockResult>& blocks, std::size_t store_limit,
-                  std::int64_t trials, std::function<void(std::int64_t)> done)
-      : net_(net), blocks_(blocks), done_(std::move(done)) {
+                  std::int64_t trials, int per_update, std::function<void(std::int64_t)> done)
+      : net_(net), blocks_(blocks), per_update_(per_update), done_(std::move(done)) {
     for (auto& b : blocks_) store_ = store_ && b.n_pre * b.n_post * static_cast<std::size_t>(trials) <= store_limit;
   }
   std::vector<UpdateTrials> all;  // per block, every trial (kept for the metrics)
 
   void trial_done(std::int64_t trial, Step, const ObjectiveResult*) override {
+    if ((trial + 1) % per_update_ != 0) return;  // an update's earlier trials (baselines)
     all.resize(blocks_.size());
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       const Projection& p = net_.projections[blocks_[b].projection];
@@ -91,12 +92,13 @@ class MeasuredUpdates final : public RunObserver {
       all[b].push_back(u);
       if (store_) blocks_[b].updates.push_back(std::move(u));
     }
-    if (done_) done_(trial + 1);
+    if (done_) done_((trial + 1) / per_update_);
   }
 
  private:
   const Network& net_;
   std::vector<BlockResult>& blocks_;
+  int per_update_;
   std::function<void(std::int64_t)> done_;
   bool store_ = true;
 };
@@ -254,10 +256,16 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
           Projection& p = net.projections[rule.projections[i]];
           detail::attach_rule(p, *net.populations[p.target], rule.plasticity[i], true);
         }
-        net.trials.count = spec.trials;
-        net.duration = spec.trials * net.trials.length;
-        if (spec.fixed_input) net.present_samples({spec.sample});
-        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, spec.trials, [&](std::int64_t done) {
+        // A rule whose update takes k trials (paired perturbation) sees each sample k times.
+        int k = 1;
+        for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
+        net.trials.count = spec.trials * k;
+        net.duration = net.trials.count * net.trials.length;
+        std::vector<std::size_t> order;
+        for (std::int64_t r = 0; r < net.trials.count; ++r)
+          order.push_back(spec.fixed_input ? spec.sample : net.trials.sample_of(r / k));
+        net.present_samples(order);
+        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, spec.trials, k, [&](std::int64_t done) {
           if (progress) progress(c, rule.label, done, spec.trials);
         });
         Simulator sim(net, threads);

@@ -88,6 +88,11 @@ class Rule {
   // once per neuron and step, from the neuron's own loop, before that step's arrivals.
   virtual bool perturbs_nodes() const { return false; }
   virtual double node_perturbation(std::uint32_t /*post*/, Step /*t*/) { return 0.0; }
+
+  // How many consecutive trials make one update (paired perturbation: an unperturbed trial, then
+  // a perturbed one on the same sample). The update belongs to the last trial of each group;
+  // apical compare presents each sample that many times and keeps only those trials.
+  virtual int trials_per_update() const { return 1; }
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from
