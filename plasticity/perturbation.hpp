@@ -72,6 +72,7 @@ class PerturbationBaseline {
     return true;
   }
   double sigma() const { return p_.sigma; }
+  int trials_per_update() const { return p_.paired ? 2 : 1; }
 
  private:
   PerturbationParams p_;
@@ -85,6 +86,7 @@ class WeightPerturbation final : public Rule {
   void bind(const SynapseTable& s, const std::vector<std::string>&) override { base_.bind(s.n_post); }
   void reset() override {}
   void begin_trial(const TrialStart& start, WeightUpdate& out) override;
+  int trials_per_update() const override { return base_.trials_per_update(); }
   void on_pre(std::uint32_t, std::uint32_t, Millis, PostState, WeightUpdate&) override {}
   void on_post(std::uint32_t, Millis, std::span<const std::uint32_t>, PostState, WeightUpdate&) override {}
   void on_third_factor(std::uint32_t post, Millis t, double value, std::span<const std::uint32_t> incoming,
@@ -102,6 +104,7 @@ class NodePerturbation final : public Rule {
   void bind(const SynapseTable& s, const std::vector<std::string>&) override;
   void reset() override;
   void begin_trial(const TrialStart& start, WeightUpdate& out) override;
+  int trials_per_update() const override { return base_.trials_per_update(); }
   void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState s, WeightUpdate& out) override {
     on_arrival(syn, post, t, 1.0, s, out);
   }

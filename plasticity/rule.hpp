@@ -144,6 +144,11 @@ class Rule {
     std::vector<double> values;
   };
   virtual std::vector<Record> records() const { return {}; }
+
+  // How many consecutive trials make one update (paired perturbation: an unperturbed trial, then
+  // a perturbed one on the same sample). The update belongs to the last trial of each group;
+  // apical compare presents each sample that many times and keeps only those trials.
+  virtual int trials_per_update() const { return 1; }
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

@@ -183,27 +183,33 @@ Projection make_projection(const Network& net, const ConfigNode& t, const std::s
     if (!file_delays) s.delay = delay_steps(t, "delay", d.draw(dr), net.grid.h);
   }
   assemble(proj, pre.size(), std::move(syn));
-  if (t.has("plasticity")) {
-    ConfigNode pl = t.table("plasticity");
-    std::string rule = pl.choice("rule", rule_names());
-    auto settings = WeightUpdate::parse(pl);
-    auto made = make_rule(rule, pl);
-    for (const auto& need : made->needs())
-      if (post.observable_index(need) < 0)
-        pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
-    if (made->perturbs_nodes() && !post.takes_node_perturbation())
-      pl.fail("rule", "rule '" + rule + "' adds noise to the summed input of clock-driven neurons every step; " +
-                          post.model() + " is event-driven (weight_perturbation works on any target)");
-    if (made->needs_free_drive()) {  // windows are the trials (plasticity/rdd.hpp)
-      if (!post.track_free_drive(net.trials.count > 0 ? net.trials.length : std::numeric_limits<Step>::max() / 2))
-        pl.fail("rule", "rule '" + rule + "' reads the free drive, which " + post.model() + " does not keep");
-      made->attach_free_drive(post.free_drive_max(), post.free_drive_threshold());
-    }
-    pl.finish();
-    make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
-  }
+  if (t.has("plasticity")) attach_rule(proj, net, post, t.table("plasticity"));
   t.finish();
   return proj;
+}
+
+void attach_rule(Projection& proj, const Network& net, Population& post, const ConfigNode& pl, bool measure) {
+  std::string rule = pl.choice("rule", rule_names());
+  auto settings = WeightUpdate::parse(pl);
+  if (measure) {
+    if (pl.has("mode") && settings.mode != WeightUpdate::Mode::measure)
+      pl.fail("mode", "rules compared by apical compare run in measure mode; remove 'mode'");
+    settings.mode = WeightUpdate::Mode::measure;
+  }
+  auto made = make_rule(rule, pl);
+  for (const auto& need : made->needs())
+    if (post.observable_index(need) < 0)
+      pl.fail("rule", "rule '" + rule + "' reads '" + need + "', which " + post.model() + " does not export");
+  if (made->perturbs_nodes() && !post.takes_node_perturbation())
+    pl.fail("rule", "rule '" + rule + "' adds noise to the summed input of clock-driven neurons every step; " +
+                        post.model() + " is event-driven (weight_perturbation works on any target)");
+  if (made->needs_free_drive()) {  // windows are the trials (plasticity/rdd.hpp)
+    if (!post.track_free_drive(net.trials.count > 0 ? net.trials.length : std::numeric_limits<Step>::max() / 2))
+      pl.fail("rule", "rule '" + rule + "' reads the free drive, which " + post.model() + " does not keep");
+    made->attach_free_drive(post.free_drive_max(), post.free_drive_threshold());
+  }
+  pl.finish();
+  make_plastic(proj, post.size(), post.observables(), std::move(made), settings);
 }
 
 }  // namespace apical::detail

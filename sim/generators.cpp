@@ -96,7 +96,8 @@ RasterGenerator::RasterGenerator(std::string name, std::size_t size, Grid grid, 
 
 void RasterGenerator::reset(Step at) {
   origin_ = at;
-  sample_ = trial_length_ > 0 ? static_cast<std::size_t>(at / trial_length_) % samples_ : 0;
+  const auto trial = trial_length_ > 0 ? static_cast<std::size_t>(at / trial_length_) : 0;
+  sample_ = (order_.empty() ? trial : order_[trial % order_.size()]) % samples_;
   std::fill(cursor_.begin(), cursor_.end(), 0);
 }
 

@@ -69,9 +69,12 @@ class RasterGenerator final : public Generator {
   std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
   void reset(Step at) override;
+  // Trial k presents sample order[k mod order.size()] (empty: k mod samples).
+  void present(std::vector<std::size_t> order) { order_ = std::move(order); }
 
  private:
   std::size_t samples_;
+  std::vector<std::size_t> order_;
   Step trial_length_;
   std::vector<std::vector<std::vector<Step>>> steps_;  // [sample][node] -> steps with a spike
   Step origin_ = 0;                                    // start of the current trial

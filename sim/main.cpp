@@ -1,6 +1,7 @@
 // The `apical` command.
 #include <CLI/CLI.hpp>
 
+#include "sim/compare_command.hpp"
 #include "sim/gradient_command.hpp"
 #include "sim/run_command.hpp"
 #include "sim/train_command.hpp"
@@ -50,9 +51,22 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   tcmd->add_flag("-q,--quiet", train.quiet, "No progress output");
 
+  apical::CompareArgs cmp;
+  auto* ccmd = app.add_subcommand(
+      "compare",
+      "Run the plasticity rules listed in [compare] in measure mode on one network and compare their "
+      "updates with its surrogate gradient (bias angle, relative variance, gain, cosines, with "
+      "bootstrap intervals); writes an HDF5 file that examples/plot_alignment.py draws");
+  ccmd->add_option("config", cmp.config, "The network, task and [compare] table (TOML)")->required()->check(CLI::ExistingFile);
+  ccmd->add_option("-o,--output", cmp.output, "The HDF5 file to write (default: CONFIG-stem.compare.h5)");
+  ccmd->add_option("-t,--threads", cmp.threads, "Worker threads (results are identical for any count)")
+      ->check(CLI::Range(1, 1024))->default_val(1);
+  ccmd->add_flag("-q,--quiet", cmp.quiet, "No progress line, even on a terminal");
+
   CLI11_PARSE(app, argc, argv);
   if (*cmd) return apical::run_command(run);
   if (*gcmd) return apical::gradient_command(grad);
   if (*tcmd) return apical::train_command(train);
+  if (*ccmd) return apical::compare_command(cmp);
   return 0;
 }

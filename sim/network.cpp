@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "sim/detail/build.hpp"
+#include "sim/generators.hpp"
 #include "sim/input_files.hpp"
 
 namespace apical {
@@ -17,10 +18,22 @@ std::size_t Network::population_index(const std::string& name) const {
   return populations.size();
 }
 
+std::size_t TrialSpec::sample_of(std::int64_t trial) const {
+  const auto k = static_cast<std::size_t>(trial);
+  if (!sample_order.empty()) return sample_order[k % sample_order.size()];
+  return samples == 0 ? 0 : k % samples;
+}
+
+void Network::present_samples(const std::vector<std::size_t>& order) {
+  trials.sample_order = order;
+  for (auto& p : populations)
+    if (auto* r = dynamic_cast<RasterGenerator*>(p.get())) r->present(order);
+}
+
 TrialTarget TrialSpec::target(std::int64_t trial) const {
   TrialTarget t;
   if (samples == 0) return t;
-  auto b = static_cast<std::size_t>(trial) % samples;
+  auto b = sample_of(trial) % samples;
   if (!labels.empty()) t.label = labels[b];
   if (!targets.empty()) {
     std::size_t per = targets.size() / samples;
@@ -332,42 +345,47 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
       o.fail("data", "label " + std::to_string(label) + " is not a unit of '" + pop.name() + "'");
 }
 
+}  // namespace
+
 // Rules with per-neuron learning signals (docs/eprop.md) are linked once everything is built:
 // they need the trial objective, the dynamics of their target population and, for hidden layers,
-// the readout projection their feedback reads. Errors name the projection's plasticity table.
-void link_learning_rules(Network& net, const ConfigNode& root) {
-  for (std::size_t pi = 0; pi < net.projections.size(); ++pi) {
-    Projection& p = net.projections[pi];
-    if (!p.plastic() || !p.rule->wants_error()) continue;
-    const ConfigNode pl = root.table("projections").table(p.name).table("plasticity");
-    const TrialSpec& tr = net.trials;
-    if (!tr.objective || tr.objective->reads() == "counts")
-      pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace or spikes (its error is the learning signal)");
-    const Population& out = *net.populations[tr.population];
-    const bool spikes = tr.objective->reads() == "spikes";
-    std::vector<double> probe(out.size(), 0.0), dx;
-    if (!spikes && !out.input_adjoint(out.observable_index(tr.variable), probe, dx))
-      pl.fail("rule", "the objective's population '" + out.name() + "' (" + out.model() + ", variable " + tr.variable +
-                          ") is not a linear readout; learning signals need li_readout or a linear rate_unit");
-    LearningLink link;
-    link.post = net.populations[p.target]->dynamics().value_or(NeuronDynamics{});
-    link.targets_objective = p.target == tr.population;
-    link.objective_spikes = spikes;
-    link.seed = net.seed;
-    link.owner = static_cast<std::uint32_t>(pi);
-    link.h = net.grid.h;
-    if (const std::string name = p.rule->readout(); !name.empty()) {
-      auto it = std::find_if(net.projections.begin(), net.projections.end(), [&](const Projection& q) { return q.name == name; });
-      if (it == net.projections.end()) pl.fail("readout", "there is no projection '" + name + "'");
-      if (it->source != p.target || it->target != tr.population)
-        pl.fail("readout", "'" + name + "' must run from this projection's target '" + net.populations[p.target]->name() +
-                               "' to the objective's population '" + out.name() + "'");
-      if (it->min_delay != it->max_delay) pl.fail("readout", "'" + name + "' must have one delay for all synapses");
-      link.readout = ReadoutView{out.size(), it->row, it->post, it->weight, it->min_delay};
-    }
-    if (std::string err = p.rule->link(link); !err.empty()) pl.fail("rule", err);
+// the readout projection their feedback reads; rules that read the free drive need trials with an
+// objective. Errors name the projection's plasticity table `pl`.
+void detail::link_rule(Network& net, std::size_t pi, const ConfigNode& pl) {
+  Projection& p = net.projections[pi];
+  if (!p.plastic()) return;
+  if (p.rule->needs_free_drive() && !net.trials.objective)  // R per window is the trial objective's reward
+    pl.fail("rule", "rule '" + p.rule->name() + "' needs [trials] with an [trials.objective]: its windows are the trials and R is their reward");
+  if (!p.rule->wants_error()) return;
+  const TrialSpec& tr = net.trials;
+  if (!tr.objective || tr.objective->reads() == "counts")
+    pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace or spikes (its error is the learning signal)");
+  const Population& out = *net.populations[tr.population];
+  const bool spikes = tr.objective->reads() == "spikes";
+  std::vector<double> probe(out.size(), 0.0), dx;
+  if (!spikes && !out.input_adjoint(out.observable_index(tr.variable), probe, dx))
+    pl.fail("rule", "the objective's population '" + out.name() + "' (" + out.model() + ", variable " + tr.variable +
+                        ") is not a linear readout; learning signals need li_readout or a linear rate_unit");
+  LearningLink link;
+  link.post = net.populations[p.target]->dynamics().value_or(NeuronDynamics{});
+  link.targets_objective = p.target == tr.population;
+  link.objective_spikes = spikes;
+  link.seed = net.seed;
+  link.owner = static_cast<std::uint32_t>(pi);
+  link.h = net.grid.h;
+  if (const std::string name = p.rule->readout(); !name.empty()) {
+    auto it = std::find_if(net.projections.begin(), net.projections.end(), [&](const Projection& q) { return q.name == name; });
+    if (it == net.projections.end()) pl.fail("readout", "there is no projection '" + name + "'");
+    if (it->source != p.target || it->target != tr.population)
+      pl.fail("readout", "'" + name + "' must run from this projection's target '" + net.populations[p.target]->name() +
+                             "' to the objective's population '" + out.name() + "'");
+    if (it->min_delay != it->max_delay) pl.fail("readout", "'" + name + "' must have one delay for all synapses");
+    link.readout = ReadoutView{out.size(), it->row, it->post, it->weight, it->min_delay};
   }
+  if (std::string err = p.rule->link(link); !err.empty()) pl.fail("rule", err);
 }
+
+namespace {
 
 // The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
 void choose_epoch(Network& net, const ConfigNode& root) {
@@ -398,13 +416,14 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_inputs(net, root);
   read_output(net, root);
   read_trial_objective(net, root);
-  link_learning_rules(net, root);
-  for (const auto& p : net.projections)  // R per window is the trial objective's reward
-    if (p.plastic() && p.rule->needs_free_drive() && !net.trials.objective)
-      root.table("projections").table(p.name).table("plasticity").fail(
-          "rule", "rule '" + p.rule->name() + "' needs [trials] with an [trials.objective]: its windows are the trials and R is their reward");
+  for (std::size_t k = 0; k < net.projections.size(); ++k)
+    if (net.projections[k].plastic())
+      detail::link_rule(net, k, root.table("projections").table(net.projections[k].name).table("plasticity"));
   choose_epoch(net, root);
-  root.allow("training");  // read by `apical train` (analysis/training.hpp); a run ignores it
+  // Tables of the other commands (apical train, apical compare): one file describes the network
+  // and what to do with it, so `apical run` accepts them and leaves them to their commands.
+  root.allow("training");
+  root.allow("compare");
   root.finish();
   return net;
 }

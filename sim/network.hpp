@@ -66,7 +66,11 @@ struct TrialSpec {
   std::vector<std::int64_t> labels;   // per sample
   std::vector<double> targets;        // per sample, [steps, units]
   std::size_t samples = 0;            // in the data set (0: none)
+  // Which data sample trial k presents: sample_order[k mod size], or k mod samples if empty.
+  // Set through Network::present_samples (apical compare: every trial on one fixed sample).
+  std::vector<std::size_t> sample_order;
 
+  std::size_t sample_of(std::int64_t trial) const;
   TrialTarget target(std::int64_t trial) const;
 };
 
@@ -83,6 +87,9 @@ struct Network {
   std::string config_path, config_text;
 
   std::size_t population_index(const std::string& name) const;  // size() if absent
+  // Trial k presents data sample order[k mod order.size()] (raster inputs and objective
+  // targets alike); an empty order restores k mod samples.
+  void present_samples(const std::vector<std::size_t>& order);
   std::size_t synapse_count() const;
 };
 

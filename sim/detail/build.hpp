@@ -24,6 +24,12 @@ const std::vector<std::string>& model_names();
 std::size_t population_of(const Network& net, const ConfigNode& t, const std::string& key);
 std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
                                             const ConfigNode& params);
+// Gives a projection the rule its plasticity table describes, checked against the target's
+// observables. measure: force measure mode (apical compare). Once the whole network is built,
+// link_rule connects the rule to what it reads beyond its synapses (objective, readout).
+void attach_rule(Projection& proj, const Network& net, Population& post, const ConfigNode& plasticity,
+                 bool measure = false);
+void link_rule(Network& net, std::size_t projection, const ConfigNode& plasticity);
 Projection make_projection(const Network& net, const ConfigNode& table, const std::string& name,
                            std::uint32_t index);
 

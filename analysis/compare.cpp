@@ -1,0 +1,298 @@
+#include "analysis/compare.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "sim/detail/build.hpp"
+#include "sim/h5.hpp"
+#include "sim/simulator.hpp"
+
+namespace apical {
+
+namespace {
+
+std::size_t projection_of(const Network& net, const ConfigNode& t, const std::string& key, const std::string& name) {
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < net.projections.size(); ++k) {
+    if (net.projections[k].name == name) return k;
+    names.push_back(net.projections[k].name);
+  }
+  std::string hint = nearest(name, names);
+  t.fail(key, "no projection '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+}
+
+// Weights of checkpoint `epoch` of an `apical train` file, in the projections' synapse order.
+CheckpointSpec read_checkpoint(const ConfigNode& c, const std::string& file, std::int64_t epoch, const Network& net) {
+  CheckpointSpec ck;
+  ck.epoch = epoch;
+  ck.label = "epoch_" + std::to_string(epoch);
+  const std::string group = "/checkpoints/" + std::to_string(epoch) + "/weights";
+  try {
+    h5::Handle f = h5::open_file(file);
+    if (!h5::exists(f.get(), group)) c.fail("checkpoints", file + " has no checkpoint of epoch " + std::to_string(epoch) + " (" + group + ")");
+    ck.weights.resize(net.projections.size());
+    for (std::size_t k = 0; k < net.projections.size(); ++k) {
+      const Projection& p = net.projections[k];
+      const std::string g = group + "/" + p.name;
+      if (!h5::exists(f.get(), g)) continue;  // not trained: keeps the config's weights
+      auto src = h5::read_vector<std::uint64_t>(f.get(), g + "/source_node_id");
+      auto tgt = h5::read_vector<std::uint64_t>(f.get(), g + "/target_node_id");
+      auto w = h5::read_vector<double>(f.get(), g + "/syn_weight");
+      bool same = src.size() == p.size() && tgt.size() == p.size() && w.size() == p.size();
+      for (std::size_t i = 0, s = 0; same && i + 1 < p.row.size(); ++i)
+        for (std::uint64_t m = p.row[i]; m < p.row[i + 1]; ++m, ++s) same = src[s] == i && tgt[s] == p.post[m];
+      if (!same)
+        c.fail("checkpoints", file + ":" + g + " does not hold the synapses of projection '" + p.name +
+                                  "' of this config (another network?)");
+      ck.weights[k] = std::move(w);
+    }
+  } catch (const ConfigError& e) {
+    if (std::string(e.what()).find(c.file()) != std::string::npos) throw;
+    c.fail("checkpoints", e.what());
+  }
+  return ck;
+}
+
+// Projections whose gradient network_gradient computes for this network.
+std::vector<std::size_t> differentiable(const Network& net, const NetworkGradient& g) {
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < net.projections.size() && k < g.grad.size(); ++k)
+    if (!g.grad[k].empty()) out.push_back(k);
+  return out;
+}
+
+// The trial index network_gradient differentiates for each compared trial: the trial itself
+// (it presents sample r mod S, as in a run), or with a fixed input the trial index whose sample
+// that is (inputs are then assumed to depend on the sample only, as a raster_generator's do).
+std::vector<std::int64_t> trial_indices(const CompareSpec& spec) {
+  std::vector<std::int64_t> t(static_cast<std::size_t>(spec.trials));
+  for (std::size_t r = 0; r < t.size(); ++r)
+    t[r] = spec.fixed_input ? static_cast<std::int64_t>(spec.sample) : static_cast<std::int64_t>(r);
+  return t;
+}
+
+// Collects every measured projection's update at each trial's end.
+class MeasuredUpdates final : public RunObserver {
+ public:
+  MeasuredUpdates(const Network& net, std::vector<BlockResult>& blocks, std::size_t store_limit,
+                  std::int64_t trials, int per_update, std::function<void(std::int64_t)> done)
+      : net_(net), blocks_(blocks), per_update_(per_update), done_(std::move(done)) {
+    for (auto& b : blocks_) store_ = store_ && b.n_pre * b.n_post * static_cast<std::size_t>(trials) <= store_limit;
+  }
+  std::vector<UpdateTrials> all;  // per block, every trial (kept for the metrics)
+
+  void trial_done(std::int64_t trial, Step, const ObjectiveResult*) override {
+    if ((trial + 1) % per_update_ != 0) return;  // an update's earlier trials (baselines)
+    all.resize(blocks_.size());
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      const Projection& p = net_.projections[blocks_[b].projection];
+      auto u = p.update->dense_measured(p.pre, p.post, blocks_[b].n_pre, blocks_[b].n_post);
+      all[b].push_back(u);
+      if (store_) blocks_[b].updates.push_back(std::move(u));
+    }
+    if (done_) done_((trial + 1) / per_update_);
+  }
+
+ private:
+  const Network& net_;
+  std::vector<BlockResult>& blocks_;
+  int per_update_;
+  std::function<void(std::int64_t)> done_;
+  bool store_ = true;
+};
+
+void set_weights(Network& net, const std::vector<std::vector<double>>& w) {
+  for (std::size_t k = 0; k < w.size() && k < net.projections.size(); ++k)
+    if (!w[k].empty()) net.projections[k].weight = w[k];
+}
+
+void make_static(Network& net) {
+  for (auto& p : net.projections) {
+    p.rule.reset();
+    p.update.reset();
+  }
+}
+
+NetworkAlignment metrics(const std::vector<BlockResult>& blocks, const std::vector<UpdateTrials>& u,
+                         const AlignmentOptions& opt) {
+  std::vector<AlignmentBlock> in;
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+    in.push_back(AlignmentBlock{std::to_string(blocks[b].projection), u[b], blocks[b].gradient, {}});
+  return network_alignment(in, opt);
+}
+
+}  // namespace
+
+CompareSpec read_compare_spec(const ConfigNode& root, const Network& net) {
+  ConfigNode c = root.table("compare");
+  CompareSpec spec;
+  if (net.trials.count == 0 || !net.trials.objective)
+    c.fail_table("needs [trials] with [trials.objective]: the gradient is that of the trial objective");
+  spec.trials = c.integer("trials", {}, 2, 100'000'000);
+  spec.fixed_input = c.choice("inputs", {"dataset", "fixed"}, "dataset") == "fixed";
+  if (spec.fixed_input) {
+    std::int64_t s = c.integer("sample", 0, 0);
+    if (net.trials.samples > 0 && static_cast<std::size_t>(s) >= net.trials.samples)
+      c.fail("sample", "the data set has " + std::to_string(net.trials.samples) + " samples");
+    spec.sample = static_cast<std::size_t>(s);
+  } else if (c.has("sample")) {
+    c.fail("sample", "is only used with inputs = \"fixed\"");
+  }
+  spec.gradient.surrogate_scale = c.number("surrogate_scale", 10.0, Check::positive());
+  spec.alignment.bootstrap_resamples = static_cast<std::size_t>(c.integer("bootstrap", 1000, 0, 1'000'000));
+  spec.alignment.ci_level = c.number("ci_level", 0.95, Check::range(0.5, 0.999));
+  spec.alignment.seed = net.seed;
+  spec.store_limit = static_cast<std::size_t>(c.integer("store_updates", 10'000'000, 0));
+
+  if (c.has("checkpoints")) {
+    ConfigNode ck = c.table("checkpoints");
+    std::string file = ck.string("file");
+    for (auto e : ck.integers("epochs")) {
+      if (e < 0) ck.fail("epochs", "epochs are >= 0");
+      spec.checkpoints.push_back(read_checkpoint(ck, file, e, net));
+    }
+    if (spec.checkpoints.empty()) ck.fail("epochs", "lists no epoch");
+    ck.finish();
+  } else {
+    spec.checkpoints.push_back(CheckpointSpec{"initial", -1, {}});
+  }
+
+  ConfigNode rules = c.table("rules");
+  for (const auto& label : rules.keys()) {
+    if (!rules.is_table(label)) rules.fail(label, "each rule must be a table");
+    ConfigNode r = rules.table(label);
+    CompareRuleSpec rule;
+    rule.label = label;
+    rule.is_gradient = r.choice("kind", {"gradient", "rule"}, "rule") == "gradient";
+    if (rule.is_gradient) {
+      if (r.has("projections"))
+        for (const auto& name : r.strings("projections")) rule.projections.push_back(projection_of(net, r, "projections", name));
+    } else {
+      ConfigNode pr = r.table("projections");
+      for (const auto& name : pr.keys()) {
+        std::size_t k = projection_of(net, pr, name, name);
+        if (!pr.is_table(name)) pr.fail(name, "must be a plasticity table (rule = \"...\", ...)");
+        rule.projections.push_back(k);
+        rule.plasticity.push_back(pr.table(name));
+      }
+      if (rule.projections.empty()) pr.fail_table("names no projection");
+      // Sorted into network order, tables alongside.
+      std::vector<std::size_t> order(rule.projections.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](auto a, auto b) { return rule.projections[a] < rule.projections[b]; });
+      CompareRuleSpec sorted{rule.label, false, {}, {}};
+      for (auto i : order) {
+        sorted.projections.push_back(rule.projections[i]);
+        sorted.plasticity.push_back(rule.plasticity[i]);
+      }
+      rule = std::move(sorted);
+      pr.finish();
+    }
+    r.finish();
+    spec.rules.push_back(std::move(rule));
+  }
+  if (spec.rules.empty()) rules.fail_table("lists no rule");
+  c.finish();
+  return spec;
+}
+
+std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec, int threads,
+                                          const CompareProgress& progress) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<std::vector<double>> built;
+  for (auto& p : net.projections) built.push_back(p.weight);
+  const std::int64_t count = net.trials.count;
+  const Step duration = net.duration;
+  const std::vector<std::int64_t> samples = trial_indices(spec);
+  std::vector<std::int64_t> distinct = samples;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const TrialInputs inputs = record_inputs(net, distinct);  // the same at every checkpoint
+  std::vector<CheckpointResult> results;
+
+  for (std::size_t c = 0; c < spec.checkpoints.size(); ++c) {
+    const CheckpointSpec& ck = spec.checkpoints[c];
+    set_weights(net, built);
+    set_weights(net, ck.weights);
+    make_static(net);
+    CheckpointResult res;
+    res.spec = ck;
+    const NetworkGradient g = network_gradient(net, inputs, samples, threads, spec.gradient);
+    res.loss = g.loss;
+    const std::vector<std::size_t> all_blocks = differentiable(net, g);
+
+    for (const CompareRuleSpec& rule : spec.rules) {
+      auto t0 = Clock::now();
+      RuleResult rr;
+      rr.label = rule.label;
+      const auto& blocks = rule.projections.empty() ? all_blocks : rule.projections;
+      for (std::size_t k : blocks) {
+        if (k >= g.grad.size() || g.grad[k].empty())
+          throw ConfigError(net.config_path + ": [compare.rules." + rule.label + "]: projection '" +
+                            net.projections[k].name + "' has no surrogate gradient (its source does not spike on the clock grid?)");
+        const Projection& p = net.projections[k];
+        BlockResult b;
+        b.projection = k;
+        b.n_pre = p.row.size() - 1;
+        b.n_post = net.populations[p.target]->size();
+        b.gradient = g.grad[k];
+        rr.blocks.push_back(std::move(b));
+      }
+      std::vector<UpdateTrials> u(rr.blocks.size());
+      if (rule.is_gradient) {
+        // The reference rule: trial r's update is the gradient of trial r's own loss.
+        for (std::int64_t r = 0; r < spec.trials; ++r) {
+          const std::int64_t one = samples[static_cast<std::size_t>(r)];
+          NetworkGradient gr = network_gradient(net, inputs, std::span<const std::int64_t>(&one, 1), threads, spec.gradient);
+          for (std::size_t b = 0; b < rr.blocks.size(); ++b) u[b].push_back(gr.grad[rr.blocks[b].projection]);
+          if (progress) progress(c, rule.label, r + 1, spec.trials);
+        }
+        for (std::size_t b = 0; b < rr.blocks.size(); ++b)
+          if (rr.blocks[b].gradient.size() * static_cast<std::size_t>(spec.trials) <= spec.store_limit) rr.blocks[b].updates = u[b];
+      } else {
+        for (std::size_t i = 0; i < rule.projections.size(); ++i) {
+          Projection& p = net.projections[rule.projections[i]];
+          detail::attach_rule(p, net, *net.populations[p.target], rule.plasticity[i], true);
+        }
+        for (std::size_t i = 0; i < rule.projections.size(); ++i)
+          detail::link_rule(net, rule.projections[i], rule.plasticity[i]);
+        // A rule whose update takes k trials (paired perturbation) sees each sample k times.
+        int k = 1;
+        for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
+        net.trials.count = spec.trials * k;
+        net.duration = net.trials.count * net.trials.length;
+        std::vector<std::size_t> order;
+        for (std::int64_t r = 0; r < net.trials.count; ++r)
+          order.push_back(spec.fixed_input ? spec.sample : net.trials.sample_of(r / k));
+        net.present_samples(order);
+        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, spec.trials, k, [&](std::int64_t done) {
+          if (progress) progress(c, rule.label, done, spec.trials);
+        });
+        Simulator sim(net, threads);
+        sim.run(observer);
+        u = std::move(observer.all);
+        net.present_samples({});
+        net.trials.count = count;
+        net.duration = duration;
+        make_static(net);
+      }
+      for (std::size_t b = 0; b < rr.blocks.size(); ++b) {
+        auto& mean = rr.blocks[b].mean_update;
+        mean.assign(rr.blocks[b].gradient.size(), 0.0);
+        for (const auto& row : u[b])
+          for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += row[i];
+        for (auto& m : mean) m /= static_cast<double>(u[b].size());
+      }
+      rr.alignment = metrics(rr.blocks, u, spec.alignment);
+      rr.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      res.rules.push_back(std::move(rr));
+    }
+    results.push_back(std::move(res));
+  }
+  set_weights(net, built);
+  return results;
+}
+
+}  // namespace apical
