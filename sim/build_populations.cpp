@@ -3,6 +3,10 @@
 #include <memory>
 
 #include "core/rng.hpp"
+#include "models/aeif_cond_exp.hpp"
+#include "models/hh_cond_exp_traub.hpp"
+#include "models/izhikevich.hpp"
+#include "models/lif_cond_exp.hpp"
 #include "models/lif_discrete.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
@@ -13,13 +17,15 @@
 #include "sim/event_population.hpp"
 #include "sim/generators.hpp"
 #include "sim/input_files.hpp"
+#include "sim/ode_population.hpp"
 
 namespace apical::detail {
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
                                                  "li_readout", "poisson_generator", "spike_generator",
-                                                 "raster_generator", "rate_unit"};
+                                                 "raster_generator", "rate_unit", "lif_cond_exp",
+                                                 "aeif_cond_exp", "izhikevich", "hh_cond_exp_traub"};
   return names;
 }
 
@@ -58,6 +64,17 @@ std::unique_ptr<Population> make_exact(const PopulationContext& ctx, const Confi
   auto p = M::parse(params);
   params.finish();
   return std::make_unique<EventPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+}
+
+// A model integrated by OdePopulation; the population's `integrator` table chooses how.
+template <class M>
+std::unique_ptr<Population> make_ode(const PopulationContext& ctx, const ConfigNode& params) {
+  auto p = M::parse(params);
+  params.finish();
+  std::vector<std::string> fixed;
+  if constexpr (requires { M::fixed_methods(); }) fixed = M::fixed_methods();
+  OdeIntegrator in = parse_ode_integrator(ctx.table, fixed, ctx.grid);
+  return std::make_unique<OdePopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p), in);
 }
 
 template <class M>
@@ -143,6 +160,10 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
   if (model == "rate_unit") return make_clock<RateUnit>(ctx, params);
+  if (model == "lif_cond_exp") return make_ode<LifCondExp>(ctx, params);
+  if (model == "aeif_cond_exp") return make_ode<AeifCondExp>(ctx, params);
+  if (model == "izhikevich") return make_ode<Izhikevich>(ctx, params);
+  if (model == "hh_cond_exp_traub") return make_ode<HhCondExpTraub>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);
