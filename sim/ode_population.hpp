@@ -191,9 +191,12 @@ class OdePopulation final : public ModelPopulation<M> {
     if (!(s < e)) return;
     detail::Quintic f;
     State x;
-    for (int k = 0; k < 6; ++k) {
-      const double tk = k == 5 ? e : s + (e - s) * (k / 5.0);
-      dense_[i].calc_state(tk, x);
+    // The ends of a whole step are the stepper's own states; only interior points are computed.
+    const bool whole = s == dense_[i].previous_time();
+    f[0] = whole ? M::spike_fn(dense_[i].previous_state(), p_) : (dense_[i].calc_state(s, x), M::spike_fn(x, p_));
+    f[5] = M::spike_fn(dense_[i].current_state(), p_);
+    for (int k = 1; k < 5; ++k) {
+      dense_[i].calc_state(s + (e - s) * (k / 5.0), x);
       f[static_cast<std::size_t>(k)] = M::spike_fn(x, p_);
     }
     const double th = detail::first_upward_crossing(detail::bernstein_from_samples(f));
