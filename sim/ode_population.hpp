@@ -327,7 +327,7 @@ class OdePopulation final : public ModelPopulation<M> {
       while (e < evs.size()) {
         const Step te = evs[e].step;
         points_until(te);
-        sample_to(te - (evs[e].offset > 0.0 ? 0 : 1));
+        sample_to(te);  // left limits: samples at te come before its inputs
         const InputEvent& ev = evs[e];
         if (ev.port == kCurrentPort) {
           I_ext_[i] += ev.weight;

@@ -447,3 +447,36 @@ TEST_CASE("integrator config errors name the key", "[ode][config]") {
   CHECK_THAT(error_of("params = { V_peak = -60.0 }", "aeif_cond_exp"), Contains("V_peak"));
   CHECK(error_of("integrator = { method = \"euler_izhikevich\", h = 0.5 }", "izhikevich") == "no error");
 }
+
+TEST_CASE("izhikevich: a voltage jump acts at its time (dopri5) or at the start of its Euler step", "[ode][izhikevich]") {
+  // A 100 mV jump arriving at 10.1 ms (generator at 10.0, delay 0.1) from rest (I = 0).
+  auto cfg = [](const std::string& integrator) {
+    return one_neuron("izhikevich", "{ I_e = 0.0 }", integrator, 30.0, {10.0}, 100.0);
+  };
+  // Euler, h = 0.5: the state at 10.0 ms takes the jump, the step to 10.5 ms crosses V_th.
+  auto e = test::run(cfg("{ method = \"euler_izhikevich\", h = 0.5 }"));
+  double v = -65, u = 0.2 * v;
+  auto step = [&](double h) {
+    const double u0 = u;
+    v += 0.5 * h * (0.04 * v * v + 5 * v + 140 - u0);
+    v += 0.5 * h * (0.04 * v * v + 5 * v + 140 - u0);
+    u = u0 + h * 0.02 * (0.2 * v - u0);
+  };
+  for (int k = 0; k < 20; ++k) step(0.5);  // to 10.0 ms
+  const double v10 = v;
+  v += 100.0;
+  step(0.5);
+  const auto& V = e.samples[0];  // every 0.1 ms from 0
+  REQUIRE(test::spike_times_ms(e, 0, 0) == std::vector<double>{10.5});
+  CHECK(V[100] == v10);          // 10.0 ms: the Euler point
+  CHECK(V[101] == v10);          // 10.1 ms: left limit, before the jump
+  CHECK(V[102] == v10 + 100.0);  // after it
+  CHECK(V[105] == v);            // 10.5 ms: the step's end, before the reset
+  // dopri5: the jump leaves V just below V_th (30 mV); it crosses within microseconds.
+  auto d = test::run(cfg(tol(1e-9)));
+  const auto s = test::spike_times_ms(d, 0, 0);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0] > 10.1);
+  CHECK(s[0] < 10.11);
+  CHECK(d.samples[0][101] < -70.0);  // left limit at the arrival
+}
