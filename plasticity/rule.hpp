@@ -58,6 +58,11 @@ class Rule {
   // The postsynaptic neuron `post` spikes at time t; `incoming` lists its synapses in this projection.
   virtual void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming,
                        PostState post_state, WeightUpdate& out) = 0;
+  // Rules that integrate over the postsynaptic neuron's history on the clock grid (R-max) return
+  // true and get on_step once per neuron and grid step from clock-driven targets, after the step's
+  // update (post_state: observables after it). Per neuron, not per synapse. Default: not called.
+  virtual bool wants_steps() const { return false; }
+  virtual void on_step(std::uint32_t /*post*/, Millis /*t*/, PostState /*post_state*/) {}
   // A third factor (reward, learning signal) reaches neuron `post` at time t. Default: ignored.
   virtual void on_third_factor(std::uint32_t /*post*/, Millis /*t*/, double /*value*/,
                                std::span<const std::uint32_t> /*incoming*/, PostState /*post_state*/,

@@ -4,6 +4,7 @@
 
 #include "core/rng.hpp"
 #include "models/lif_discrete.hpp"
+#include "models/lif_escape.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
 #include "models/rate_unit.hpp"
@@ -19,7 +20,7 @@ namespace apical::detail {
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"lif_psc_exp", "lif_psc_delta", "lif_discrete",
                                                  "li_readout", "poisson_generator", "spike_generator",
-                                                 "raster_generator", "rate_unit"};
+                                                 "raster_generator", "rate_unit", "lif_escape"};
   return names;
 }
 
@@ -64,7 +65,8 @@ template <class M>
 std::unique_ptr<Population> make_clock(const PopulationContext& ctx, const ConfigNode& params) {
   auto p = M::parse(params, ctx.grid);
   params.finish();
-  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p), ctx.seed,
+                                              ctx.index);
 }
 
 std::unique_ptr<Population> make_poisson(const PopulationContext& ctx, const ConfigNode& params) {
@@ -143,6 +145,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "lif_discrete") return make_clock<LifDiscrete>(ctx, params);
   if (model == "li_readout") return make_clock<LiReadout>(ctx, params);
   if (model == "rate_unit") return make_clock<RateUnit>(ctx, params);
+  if (model == "lif_escape") return make_clock<LifEscape>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);

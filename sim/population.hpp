@@ -109,7 +109,11 @@ class Population {
   void attach_plasticity(std::vector<Projection>* all, std::vector<std::size_t> plastic_in) {
     projections_ = all;
     plastic_in_ = std::move(plastic_in);
+    step_in_.clear();
+    for (std::size_t k : plastic_in_)
+      if ((*all)[k].rule->wants_steps()) step_in_.push_back(k);
   }
+
 
   int receptor_index(const std::string& name) const {
     auto rec = receptors();
@@ -134,9 +138,16 @@ class Population {
     }
   }
 
+  // Neuron i finished grid step t; its observables are now `post_state` (after the update).
+  bool has_step_rules() const { return !step_in_.empty(); }
+  void step_done(std::uint32_t i, Step t, PostState post_state) {
+    for (std::size_t k : step_in_) (*projections_)[k].rule->on_step(i, grid_.ms(t), post_state);
+  }
+
   Grid grid_;
   std::vector<Projection>* projections_ = nullptr;
   std::vector<std::size_t> plastic_in_;
+  std::vector<std::size_t> step_in_;  // plastic projections whose rule wants on_step
 
  private:
   std::string name_, model_;
