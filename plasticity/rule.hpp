@@ -67,6 +67,10 @@ class Rule {
   virtual void on_third_factor(std::uint32_t /*post*/, Millis /*t*/, double /*value*/,
                                std::span<const std::uint32_t> /*incoming*/, PostState /*post_state*/,
                                WeightUpdate& /*out*/) {}
+  // End of a trial (or of a run without trials) at t, on the scheduler's thread, after any third
+  // factor of that time and before the trial schedule applies its sums: rules that apply updates
+  // lazily bring every synapse up to t here. Default: nothing.
+  virtual void end_trial(Millis /*t*/, WeightUpdate& /*out*/) {}
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

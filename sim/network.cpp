@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "sim/detail/build.hpp"
+#include "sim/detail/distribution.hpp"
 #include "sim/input_files.hpp"
 
 namespace apical {
@@ -319,6 +320,47 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
       o.fail("data", "label " + std::to_string(label) + " is not a unit of '" + pop.name() + "'");
 }
 
+void read_neuromodulators(Network& net, const ConfigNode& root) {
+  if (!root.has("neuromodulators")) return;
+  std::uint32_t index = 0;
+  for (const ConfigNode& t : root.tables("neuromodulators")) {
+    Neuromodulator m(net.seed, index);
+    m.name = "neuromodulators[" + std::to_string(index++) + "]";
+    const std::string kind = t.choice("kind", {"reward_on_pairing", "times"});
+    m.amount = t.number("amount", 1.0, Check::finite());
+    if (t.has("projections")) {
+      for (const auto& name : t.strings("projections")) {
+        std::size_t k = 0;
+        while (k < net.projections.size() && net.projections[k].name != name) ++k;
+        if (k == net.projections.size()) t.fail("projections", "no projection named '" + name + "'");
+        if (!net.projections[k].plastic()) t.fail("projections", "projection '" + name + "' is not plastic");
+        m.projections.push_back(k);
+      }
+    } else {
+      for (std::size_t k = 0; k < net.projections.size(); ++k)
+        if (net.projections[k].plastic()) m.projections.push_back(k);
+    }
+    if (kind == "times") {
+      m.kind = Neuromodulator::Kind::times;
+      for (double ms : t.numbers("times", Check::non_negative("ms"))) m.times.push_back(net.grid.from_ms(ms));
+    } else {
+      m.kind = Neuromodulator::Kind::reward_on_pairing;
+      auto node = [&](const char* pop_key, const char* node_key, std::size_t& pop, std::uint32_t& n) {
+        pop = population_of(net, t, pop_key);
+        const auto size = static_cast<std::int64_t>(net.populations[pop]->size());
+        n = static_cast<std::uint32_t>(t.integer(node_key, {}, 0, size - 1));
+      };
+      node("pre", "pre_node", m.pre, m.pre_node);
+      node("post", "post_node", m.post, m.post_node);
+      m.window = t.number("window", 10.0, Check::positive("ms"));
+      m.delay = detail::Distribution::parse(t, "delay", Check::non_negative("ms"));
+      if (m.delay.lowest() < 0.0) t.fail("delay", "a normal distribution can draw negative delays; use uniform");
+    }
+    t.finish();
+    net.neuromodulators.push_back(std::move(m));
+  }
+}
+
 // The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
 void choose_epoch(Network& net, const ConfigNode& root) {
   Step min_delay = std::numeric_limits<Step>::max();
@@ -348,6 +390,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_inputs(net, root);
   read_output(net, root);
   read_trial_objective(net, root);
+  read_neuromodulators(net, root);
   choose_epoch(net, root);
   root.finish();
   return net;

@@ -11,6 +11,7 @@
 #include "core/time.hpp"
 #include "objectives/objective.hpp"
 #include "sim/current_source.hpp"
+#include "sim/neuromodulator.hpp"
 #include "sim/population.hpp"
 #include "sim/projection.hpp"
 
@@ -76,6 +77,7 @@ struct Network {
   std::vector<CurrentSource> sources;
   OutputSpec output;
   TrialSpec trials;
+  std::vector<Neuromodulator> neuromodulators;  // [[neuromodulators]] (sim/neuromodulator.hpp)
   std::string config_path, config_text;
 
   std::size_t population_index(const std::string& name) const;  // size() if absent

@@ -31,6 +31,8 @@ class RunObserver {
   // to the plastic projections (the reward, or reward minus its running baseline).
   virtual void third_factor(std::int64_t /*trial*/, Step /*t1*/, double /*value*/) {}
   virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/, const ObjectiveResult* /*result*/) {}
+  // A pulse of neuromodulator `index` ([[neuromodulators]]) was delivered at t1.
+  virtual void neuromodulator(std::size_t /*index*/, Step /*t1*/, double /*amount*/) {}
 };
 
 struct RunResult {
@@ -70,6 +72,8 @@ class Simulator {
   void observe_trial();  // collect what the objective reads, once per epoch
   ObjectiveResult evaluate_trial(std::int64_t trial);
   double deliver_third_factor(Step t1, double reward);  // returns the value delivered
+  void deliver_to_rules(Step t1, double value, const std::vector<std::size_t>* projections);
+  void deliver_neuromodulators(RunObserver& observer, Step t1);
 
   Network& net_;
   int threads_;
