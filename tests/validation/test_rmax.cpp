@@ -196,3 +196,56 @@ TEST_CASE("rmax: the measured update is -(R - Rbar) times the eligibility of the
   bad.replace(bad.find("\"lif_escape\""), 12, "\"lif_psc_delta\"");
   CHECK_THROWS_AS(test::network(bad), ConfigError);
 }
+
+TEST_CASE("rmax: learning raises the reward of a target spike count", "[validation][rmax]") {
+  // 20 Poisson inputs onto one escape-noise neuron that fires ~0.5 spikes per 100 ms trial; the
+  // reward is -(count - 8)^2 / 2 with a running-mean baseline. R-max climbs the expected reward
+  // (about -30 at first) to near the floor the count's own variance sets (-Var/2, about -4 for a
+  // Poisson count of mean 8).
+  const std::string cfg = R"(
+[simulation]
+dt = 0.1
+seed = 4
+[trials]
+count = 300
+length = 100.0
+[populations.in]
+model = "poisson_generator"
+size = 20
+params = { rate = 20.0 }
+[populations.out]
+model = "lif_escape"
+size = 1
+[projections.ff]
+source = "in"
+target = "out"
+receptor = "ex"
+connectivity = { rule = "all_to_all" }
+weight = 1.0
+delay = 1.0
+plasticity = { rule = "rmax", eta = 0.1 }
+[trials.objective]
+kind = "target_count"
+population = "out"
+targets = [8.0]
+baseline = "running_mean"
+baseline_tau = 10.0
+)";
+  struct Rewards : test::Recorded {
+    std::vector<double> r;
+    using Recorded::Recorded;
+    void trial_done(std::int64_t, Step, const ObjectiveResult* res) override { r.push_back(res->reward); }
+  };
+  Network net = test::network(cfg);
+  Rewards log(net);
+  Simulator(net, 2).run(log);
+  REQUIRE(log.r.size() == 300);
+  double first = 0.0, last = 0.0;
+  for (std::size_t k = 0; k < 50; ++k) {
+    first += log.r[k] / 50.0;
+    last += log.r[250 + k] / 50.0;
+  }
+  INFO("mean reward, first 50 trials " << first << ", last 50 " << last);
+  CHECK(first < -20.0);
+  CHECK(last > -8.0);
+}
