@@ -283,7 +283,11 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
   tr.variable = o.string("variable", "V_m");
   if (tr.skip >= tr.length) o.fail("skip", "must be shorter than the trial (" + std::to_string(tr.length) + " steps)");
   std::string data = o.string("data", "");
-  if (o.choice("baseline", {"none", "running_mean"}, "none") == "running_mean")
+  const std::string baseline = o.choice("baseline", {"none", "running_mean", "per_sample"}, "none");
+  tr.baseline_per_sample = baseline == "per_sample";
+  if (tr.baseline_per_sample && data.empty())
+    o.fail("baseline", "\"per_sample\" keeps one mean per sample of a data set: give 'data'");
+  if (baseline != "none")
     tr.baseline_tau = o.number("baseline_tau", 10.0, Check::at_least(1.0, "trials"));
   else if (o.has("baseline_tau"))
     o.fail("baseline_tau", "is read only with baseline = \"running_mean\"");

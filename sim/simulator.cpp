@@ -92,12 +92,15 @@ ObjectiveResult Simulator::evaluate_trial(std::int64_t trial) {
 // the Hebbian term's mean out of the update), delivered at t1 to every target neuron of every
 // plastic projection. post_state is the neuron's observables at t1 (observable() gives the state
 // at the last epoch boundary, which is t1). Rbar starts at 0 and follows R after the delivery:
-// Rbar += (R - Rbar) / baseline_tau. Runs on the scheduler's thread; rules without a third-factor
-// hook ignore it. Returns the value delivered.
-double Simulator::deliver_third_factor(Step t1, double reward) {
+// Rbar += (R - Rbar) / baseline_tau; with "per_sample" each sample (trial k mod samples) has its
+// own Rbar. Runs on the scheduler's thread; rules without a third-factor hook ignore it. Returns
+// the value delivered.
+double Simulator::deliver_third_factor(Step t1, double reward, std::int64_t trial) {
   const double tau = net_.trials.baseline_tau;
-  const double value = tau > 0 ? reward - reward_baseline_ : reward;
-  if (tau > 0) reward_baseline_ += (reward - reward_baseline_) / tau;
+  const std::size_t samples = std::max<std::size_t>(1, net_.trials.samples);
+  double& mean = reward_baseline_[net_.trials.baseline_per_sample ? static_cast<std::size_t>(trial) % samples : 0];
+  const double value = tau > 0 ? reward - mean : reward;
+  if (tau > 0) mean += (reward - mean) / tau;
   deliver_to_rules(t1, value, nullptr);
   return value;
 }
@@ -285,7 +288,7 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
     std::optional<ObjectiveResult> r;
     if (net_.trials.objective) {
       r = evaluate_trial(index);
-      const double delivered = deliver_third_factor(t1, r->reward);
+      const double delivered = deliver_third_factor(t1, r->reward, index);
       observer.third_factor(index, t1, delivered);
     }
     for (auto& p : net_.projections)
@@ -304,7 +307,7 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
   result.spike_counts.assign(net_.populations.size(), 0);
   restart(0);
   for (auto& m : net_.neuromodulators) m.start();
-  reward_baseline_ = 0.0;
+  reward_baseline_.assign(std::max<std::size_t>(1, net_.trials.samples), 0.0);
   const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
   const std::size_t n_blocks = blocks_.size();
   Step t0 = 0, t1 = 0;

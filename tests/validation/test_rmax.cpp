@@ -8,6 +8,8 @@
 
 #include "../support.hpp"
 #include "core/error.hpp"
+#include "sim/h5.hpp"
+#include "../temp_dir.hpp"
 
 using namespace apical;
 using Catch::Matchers::WithinAbs;
@@ -248,4 +250,42 @@ baseline_tau = 10.0
   INFO("mean reward, first 50 trials " << first << ", last 50 " << last);
   CHECK(first < -20.0);
   CHECK(last > -8.0);
+}
+
+TEST_CASE("third factor: a per-sample baseline keeps one running mean per stimulus", "[validation][rmax]") {
+  // Two samples (a data set of two one-step rasters, used only for its sample count) alternate
+  // over 6 trials; sample k mod 2 has its own mean: delivered_k = R_k - Rbar_{k mod 2}.
+  test::TempDir dir;
+  const std::string data = dir.path + "/two.h5";
+  {
+    h5::Handle f = h5::create_file(data);
+    h5::write_array<std::uint8_t>(f.get(), "/inputs/spikes", std::vector<std::uint8_t>{0, 0}, {2, 1, 1});
+  }
+  std::string cfg = rmax_network("mode = \"measure\"", 6);
+  cfg.replace(cfg.find("targets = [3.0"), 0, "data = \"" + data + "\"\nbaseline = \"per_sample\"\nbaseline_tau = 2.0\n");
+  Network net = test::network(cfg);
+  REQUIRE(net.trials.samples == 2);
+  struct WithRewards : TrialLog {
+    std::vector<double> reward;
+    using TrialLog::TrialLog;
+    void trial_done(std::int64_t k, Step t, const ObjectiveResult* r) override {
+      TrialLog::trial_done(k, t, r);
+      reward.push_back(r->reward);
+    }
+  } rec(net);
+  Simulator(net, 1).run(rec);
+  REQUIRE(rec.delivered.size() == 6);
+  double mean[2] = {0.0, 0.0}, global = 0.0;
+  std::size_t differs = 0;  // from what one global mean would have delivered
+  for (std::size_t k = 0; k < 6; ++k) {
+    CHECK(rec.delivered[k] == rec.reward[k] - mean[k % 2]);
+    differs += rec.delivered[k] != rec.reward[k] - global;
+    mean[k % 2] += (rec.reward[k] - mean[k % 2]) / 2.0;
+    global += (rec.reward[k] - global) / 2.0;
+  }
+  CHECK(differs >= 4);
+  // Without a data set there are no samples to keep means for.
+  std::string bad = rmax_network("mode = \"measure\"");
+  bad.replace(bad.find("targets = [3.0"), 0, "baseline = \"per_sample\"\n");
+  CHECK_THROWS_AS(test::network(bad), ConfigError);
 }
