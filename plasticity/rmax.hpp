@@ -24,6 +24,10 @@
 // and e_ij = sum over j's arrivals a of G(a): O(steps) per neuron plus O(arrivals), numerically
 // stable (every term decays). Memory: the trial's history and arrivals.
 //
+// Use: with [trials] and a [trials.objective] (the reward at each trial end; without a third
+// factor the history only grows). Inputs are taken as spikes (a graded input of a rate unit would
+// scale y_j by its value; not handled).
+//
 // Parameters: none of its own (the kernel beta is the model's psp_decay; eta, mode, schedule and
 // bounds as every rule, plasticity/weight_update.hpp).
 #pragma once
