@@ -17,8 +17,9 @@
 //
 // This is Izhikevich's ds/dt = c d with the dopamine d a delta pulse of area `value` (his d
 // decays with tau_d = 200 ms; a pulse is the limit tau_d << tau_c, and what a reward computed
-// once per trial is). The engine delivers the objective's reward (or reward minus a running
-// baseline) at the end of every trial (sim/simulator.cpp, [trials.objective] baseline): the
+// once per trial is). Third factors come from the trial objective (its reward, or reward minus a
+// running baseline, at the end of every trial: sim/simulator.cpp, [trials.objective] baseline)
+// and from [[neuromodulators]] (pulses during a run, sim/neuromodulator.hpp). At a trial end the
 // pairings happened up to a trial length earlier, and c is what bridges that delay, the
 // "distal reward problem"; pairings long before the reward (>> tau_c) hardly count. reset()
 // (every trial start) sets c and the STDP traces to zero, so a reward credits only the pairings
