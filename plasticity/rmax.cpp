@@ -1,6 +1,7 @@
 #include "plasticity/rmax.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace apical {
 
@@ -12,6 +13,7 @@ void Rmax::bind(const SynapseTable& s, const std::vector<std::string>& obs) {
   history_.assign(s.n_post, {});
   arrivals_.assign(s.n_post, {});
   beta_.assign(s.n_post, 0.0);
+  first_.assign(s.n_post, 0.0);
   e_.assign(s.pre.size(), 0.0);
 }
 
@@ -25,23 +27,31 @@ void Rmax::on_pre(std::uint32_t syn, std::uint32_t post, Millis, PostState, Weig
   arrivals_[post].push_back({syn, static_cast<std::uint32_t>(history_[post].size())});
 }
 
-void Rmax::on_step(std::uint32_t post, Millis, PostState s) {
+void Rmax::on_step(std::uint32_t post, Millis t, PostState s) {
+  if (history_[post].empty()) first_[post] = t;
   beta_[post] = s[beta_k_];  // a constant of the model, per neuron so that threads never share it
   history_[post].push_back(s[score_k_]);
 }
 
-void Rmax::eligibility(std::uint32_t post, std::vector<double>& e) const {
+// G(a) = sum_{t > a} score(t) w(t) beta^(t-a-1), w(t) = kappa^(n-1-t) the filter (1 without tau_e).
+void Rmax::eligibility(std::uint32_t post, Millis T, std::vector<double>& e) const {
   const std::vector<double>& h = history_[post];
   const std::size_t n = h.size();
+  // Step length from the history itself: the n steps span [first, T].
+  const double kappa = p_.tau_e > 0.0 && n > 0 ? std::exp(-(T - first_[post]) / static_cast<double>(n) / p_.tau_e) : 1.0;
   g_.assign(n + 1, 0.0);  // g_[a] = G(a); G(n - 1) = G(n) = 0: an arrival in the last step acts after it
-  for (std::size_t a = n; a-- > 1;) g_[a - 1] = h[a] + beta_[post] * g_[a];
+  double w = 1.0;  // w(n - 1): the last step ends at T
+  for (std::size_t a = n; a-- > 1;) {
+    g_[a - 1] = h[a] * w + beta_[post] * g_[a];
+    w *= kappa;
+  }
   for (const Arrival& ar : arrivals_[post]) e[ar.syn] += g_[std::min<std::size_t>(ar.step, n)];
 }
 
-void Rmax::on_third_factor(std::uint32_t post, Millis, double value, std::span<const std::uint32_t> incoming,
+void Rmax::on_third_factor(std::uint32_t post, Millis t, double value, std::span<const std::uint32_t> incoming,
                            PostState, WeightUpdate& out) {
   for (std::uint32_t syn : incoming) e_[syn] = 0.0;
-  eligibility(post, e_);
+  eligibility(post, t, e_);
   for (std::uint32_t syn : incoming)
     if (e_[syn] != 0.0) out.propose(syn, value * e_[syn]);
 }

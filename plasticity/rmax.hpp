@@ -12,9 +12,11 @@
 // y_j is exactly dV_i(t)/dw_ij of lif_escape (delta synapses, subtractive reset), so e_ij is the
 // gradient of the log-likelihood of the trial's output spike train with respect to w_ij and
 // d * e_ij with d = R - Rbar is the REINFORCE estimate of dE[R]/dw_ij: unbiased when Rbar does not
-// depend on the trial's own noise (SCIENCE.md 7.4). This is the episodic form: the eligibility is
-// the plain sum over the trial (no decay within it), for a reward given once per trial; reset() at
-// every trial start clears it. Frémaux et al.'s filtered form (tau_e) is not built.
+// depend on the trial's own noise (SCIENCE.md 7.4). With tau_e = 0 (default) this is the episodic
+// form: the eligibility is the plain sum over the trial, for a reward given once per trial. With
+// tau_e > 0 it is Frémaux et al.'s filtered form, tau_e dE/dt = -E + score y: step t's term is
+// weighted by exp(-(T - t_end)/tau_e), t_end the end of step t, T the third factor's time (then
+// the estimate favours the steps just before the reward). reset() at every trial start clears it.
 //
 // Work at events, not per synapse per step. The spike term and the rho integral of e are both in
 // score(t), which is per neuron: on_step appends it to the neuron's history of the trial (one double
@@ -28,8 +30,8 @@
 // factor the history only grows). Inputs are taken as spikes (a graded input of a rate unit would
 // scale y_j by its value; not handled).
 //
-// Parameters: none of its own (the kernel beta is the model's psp_decay; eta, mode, schedule and
-// bounds as every rule, plasticity/weight_update.hpp).
+// Parameters: tau_e 0 ms (0: no decay within the trial). The kernel beta is the model's
+// psp_decay; eta, mode, schedule and bounds as every rule (plasticity/weight_update.hpp).
 #pragma once
 #include <vector>
 
@@ -39,6 +41,16 @@ namespace apical {
 
 class Rmax final : public Rule {
  public:
+  struct Params {
+    double tau_e = 0.0;  // ms; 0: the plain sum over the trial
+  };
+  Rmax() = default;
+  explicit Rmax(Params p) : p_(p) {}
+  static Params parse(const ConfigNode& t) {
+    Params p;
+    p.tau_e = t.number("tau_e", 0.0, Check::non_negative("ms"));
+    return p;
+  }
   std::string name() const override { return "rmax"; }
   std::vector<std::string> needs() const override { return {"score", "psp_decay"}; }
   bool wants_steps() const override { return true; }
@@ -50,15 +62,17 @@ class Rmax final : public Rule {
   void on_third_factor(std::uint32_t post, Millis t, double value, std::span<const std::uint32_t> incoming,
                        PostState, WeightUpdate& out) override;
 
-  // Eligibility of the synapses of neuron `post` over the trial so far, written to e[syn] (for
-  // tests and diagnostics; `e` has one entry per synapse of the projection).
-  void eligibility(std::uint32_t post, std::vector<double>& e) const;
+  // Eligibility at time T (the end of the last step seen) of the synapses of neuron `post`, added
+  // to e[syn] (for tests and diagnostics; `e` has one entry per synapse of the projection).
+  void eligibility(std::uint32_t post, Millis T, std::vector<double>& e) const;
 
  private:
   struct Arrival {
     std::uint32_t syn, step;  // step: index within the trial
   };
+  Params p_;
   std::size_t score_k_ = 0, beta_k_ = 0;
+  std::vector<Millis> first_;                  // per neuron: start of the trial's first step
   std::vector<double> beta_;                  // per neuron: the model's psp_decay
   std::vector<std::vector<double>> history_;   // per neuron: score of each step of the trial
   std::vector<std::vector<Arrival>> arrivals_;  // per neuron

@@ -16,7 +16,7 @@ std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table
   if (name == "stdp_pair") return std::make_unique<StdpPair>(StdpPair::parse(table));
   if (name == "stdp_triplet") return std::make_unique<StdpTriplet>(StdpTriplet::parse(table));
   if (name == "rstdp") return std::make_unique<Rstdp>(Rstdp::parse(table));
-  if (name == "rmax") return std::make_unique<Rmax>();
+  if (name == "rmax") return std::make_unique<Rmax>(Rmax::parse(table));
   return nullptr;  // the caller checked the name against rule_names()
 }
 

@@ -112,7 +112,8 @@ struct TrialLog : test::Recorded {
 // step t before the update of step t: the hazard of step t). score(t) is the derivative of the log
 // of the step's Bernoulli probability p = 1 - exp(-rho h) with respect to V, with
 // d rho / dV = rho / delta_u; y(t) = sum over arrivals a < t of beta^(t-a-1).
-std::vector<double> eligibility(const Network& net, const TrialLog& log, std::int64_t k, std::size_t* terms) {
+std::vector<double> eligibility(const Network& net, const TrialLog& log, std::int64_t k, std::size_t* terms,
+                                double tau_e = 0.0) {
   const Projection& p = net.projections[0];
   const Step L = net.trials.length, t0 = k * L;
   const double h = net.grid.h, delta_u = 5.0, beta = std::exp(-h / 10.0);
@@ -140,7 +141,9 @@ std::vector<double> eligibility(const Network& net, const TrialLog& log, std::in
       double y = 0.0;
       for (Step a : arrivals)
         if (a < t) y += std::pow(beta, static_cast<double>(t - a - 1));
-      e[syn] += score[j][static_cast<std::size_t>(t)] * y;
+      // tau_e: step t's term decays from the end of the step, (t + 1) h, to the trial end L h.
+      const double filter = tau_e > 0.0 ? std::exp(-static_cast<double>(L - t - 1) * h / tau_e) : 1.0;
+      e[syn] += score[j][static_cast<std::size_t>(t)] * y * filter;
       *terms += y != 0.0 && spiked[j][static_cast<std::size_t>(t)];
     }
   }
@@ -174,6 +177,26 @@ TEST_CASE("rmax: the measured update is -(R - Rbar) times the eligibility of the
     CHECK(nonzero > e.size() * 3 / 4);  // synapses without an arrival in the trial have e = 0
   }
   CHECK(spike_terms > 50);  // the spike term of the score is exercised, not only the rho integral
+
+  // The filtered form: the same run (same spikes: weights frozen), tau_e = 30 ms.
+  Network filtered = test::network(rmax_network("mode = \"measure\", tau_e = 30.0"));
+  TrialLog flog(filtered);
+  Simulator(filtered, 1).run(flog);
+  REQUIRE(flog.spike_lists[1].size() == log.spike_lists[1].size());
+  for (std::int64_t k = 0; k < 3; ++k) {
+    std::size_t unused = 0;
+    auto e = eligibility(filtered, flog, k, &unused, 30.0);
+    auto e0 = eligibility(filtered, flog, k, &unused);
+    double scale = 0.0, changed = 0.0;
+    for (std::size_t syn = 0; syn < e.size(); ++syn) {
+      scale = std::max(scale, std::fabs(e[syn]));
+      changed = std::max(changed, std::fabs(e[syn] - e0[syn]));
+    }
+    CHECK(changed > 0.1 * scale);  // the filter matters
+    const double d = flog.delivered[static_cast<std::size_t>(k)];
+    for (std::size_t syn = 0; syn < e.size(); ++syn)
+      CHECK_THAT(flog.measured[static_cast<std::size_t>(k)][syn], WithinAbs(-d * e[syn], 1e-9 * std::fabs(d) * scale));
+  }
 
   // Learning with the trial schedule and no bounds: after one trial w = w0 - eta u exactly.
   Network learn = test::network(rmax_network("eta = 0.3, schedule = \"trial\""));
