@@ -109,6 +109,15 @@ struct LifEscape {
     s.E = rng.exponential(1.0);
   }
 
+  // d log P(s_t | V_t) / dV_t of a step from its state before the update and its outcome:
+  // d/dV log p = lambda e^-lambda / (1 - e^-lambda) / delta_u, d/dV log(1 - p) = -lambda / delta_u,
+  // lambda = rho_t h; 0 while refractory.
+  static double score_of(const State& before, const Params& p, bool spiked) {
+    if (before.ref_left > 0) return 0.0;
+    const double lambda = before.rho * p.h * 1e-3;  // rho in Hz, h in ms
+    return (spiked ? lambda / std::expm1(lambda) : -lambda) / p.delta_u;
+  }
+
   // One step with input x (mV) and external current I (pA); returns whether the neuron spiked.
   static bool step(State& s, const Params& p, double x, double I, RandomStream& rng) {
     const double lambda = s.rho * p.h * 1e-3;  // rho in Hz, h in ms
@@ -119,8 +128,7 @@ struct LifEscape {
     } else {
       s.Lambda += lambda;
       spike = s.Lambda >= s.E;
-      // d/dV log p = lambda e^-lambda / (1 - e^-lambda) / delta_u;  d/dV log(1 - p) = -lambda / delta_u
-      s.score = (spike ? lambda / std::expm1(lambda) : -lambda) / p.delta_u;
+      s.score = score_of(s, p, spike);  // ref_left is 0 here, rho unchanged: the state before
       if (spike) {
         redraw(s, rng);
         s.ref_left = p.ref_steps;
