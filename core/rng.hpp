@@ -22,7 +22,7 @@ enum class StreamKind : std::uint32_t {
   spiking = 8,      // stochastic spike emission (hazard / escape noise)
   perturbation = 9, // node and weight perturbation
   trial_order = 10,
-  reward = 11,      // delays of rewards scheduled from events (sim/neuromodulator.hpp)
+  reward = 13,      // delays of rewards scheduled from events (sim/neuromodulator.hpp)
 };
 
 class RandomStream {
