@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "core/rng.hpp"
-
 #include "sim/model_population.hpp"
 
 namespace apical {

@@ -114,7 +114,6 @@ class Population {
       if ((*all)[k].rule->wants_steps()) step_in_.push_back(k);
   }
 
-
   int receptor_index(const std::string& name) const {
     auto rec = receptors();
     for (std::size_t i = 0; i < rec.size(); ++i) if (rec[i] == name) return static_cast<int>(i);
