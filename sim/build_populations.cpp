@@ -10,6 +10,7 @@
 #include "models/izhikevich.hpp"
 #include "models/lif_cond_exp.hpp"
 #include "models/lif_discrete.hpp"
+#include "models/lif_escape.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
 #include "models/rate_unit.hpp"
@@ -30,7 +31,7 @@ const std::vector<std::string>& model_names() {
                                                  "raster_generator", "rate_unit", "cable",
                                                  "urbanczik_senn_2014", "sacramento_2018_pyramidal",
                                                  "sacramento_2018_interneuron", "alif_discrete", "lif_cond_exp",
-                                                 "aeif_cond_exp", "izhikevich", "hh_cond_exp_traub"};
+                                                 "aeif_cond_exp", "izhikevich", "hh_cond_exp_traub", "lif_escape"};
   return names;
 }
 
@@ -86,7 +87,8 @@ template <class M>
 std::unique_ptr<Population> make_clock(const PopulationContext& ctx, const ConfigNode& params) {
   auto p = M::parse(params, ctx.grid);
   params.finish();
-  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p), ctx.seed,
+                                              ctx.index);
 }
 
 // Multi-compartment neurons: the generic tree and the dendritic-learning presets.
@@ -184,6 +186,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "aeif_cond_exp") return make_ode<AeifCondExp>(ctx, params);
   if (model == "izhikevich") return make_ode<Izhikevich>(ctx, params);
   if (model == "hh_cond_exp_traub") return make_ode<HhCondExpTraub>(ctx, params);
+  if (model == "lif_escape") return make_clock<LifEscape>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);
