@@ -22,10 +22,11 @@ LifCondExpExact::Params LifCondExpExact::derive(const LifCondExp::Params& base) 
 
 namespace {
 
-// Gauss-Legendre, 4 points on [-1, 1]: abscissae +-d1, +-d2 and their weights.
-constexpr double kD1 = 0.33998104358485626, kW1 = 0.65214515486254614;
-constexpr double kD2 = 0.86113631159405258, kW2 = 0.34785484513745386;
-constexpr double kLambdaL = 0.5;  // panel length times the rate bound lambda
+// Gauss-Legendre, 5 points on [-1, 1]: abscissae 0, +-d1, +-d2 and their weights.
+constexpr double kD1 = 0.53846931010568309, kW1 = 0.47862867049936647;
+constexpr double kD2 = 0.90617984593866399, kW2 = 0.23692688505618909;
+constexpr double kW0 = 0.56888888888888889;
+constexpr double kLambdaL = 1.5;  // panel length times the rate bound lambda
 
 // The interval's trajectory data that does not depend on t.
 struct Coefficients {
@@ -57,14 +58,14 @@ double quadrature_voltage(const LifCondExpExact::State& s, const LifCondExpExact
   const double panels = std::ceil(lambda * t / kLambdaL);
   const int m = panels < 1.0 ? 1 : (panels > 1e9 ? 1000000000 : static_cast<int>(panels));
   const double L = t / m, half = 0.5 * L;
-  // Decay factors from a panel's start to its four nodes, shared by all panels.
+  // Decay factors from a panel's start to its five nodes, shared by all panels.
   const double he = std::exp(-p.r_ex * half), hi = std::exp(-p.r_in * half);
   const double ue1 = std::exp(-p.r_ex * half * kD1), ue2 = std::exp(-p.r_ex * half * kD2);
   const double ui1 = std::exp(-p.r_in * half * kD1), ui2 = std::exp(-p.r_in * half * kD2);
-  const double qe[4] = {he / ue2, he / ue1, he * ue1, he * ue2};
-  const double qi[4] = {hi / ui2, hi / ui1, hi * ui1, hi * ui2};
-  const double off[4] = {half * (1.0 - kD2), half * (1.0 - kD1), half * (1.0 + kD1), half * (1.0 + kD2)};
-  const double w[4] = {kW2, kW1, kW1, kW2};
+  const double qe[5] = {he / ue2, he / ue1, he, he * ue1, he * ue2};
+  const double qi[5] = {hi / ui2, hi / ui1, hi, hi * ui1, hi * ui2};
+  const double off[5] = {half * (1.0 - kD2), half * (1.0 - kD1), half, half * (1.0 + kD1), half * (1.0 + kD2)};
+  const double w[5] = {kW2, kW1, kW0, kW1, kW2};
   const double pe = he * he, pi = hi * hi;
   // A(s) - A(t) = k_L (s - t) + Ge (x_e(t) - x_e(s)) + Gi (x_i(t) - x_i(s)) <= 0 for a >= 0.
   const double base = -p.k_L * t + c.Ge * xe_t + c.Gi * xi_t;
@@ -72,7 +73,7 @@ double quadrature_voltage(const LifCondExpExact::State& s, const LifCondExpExact
   for (int j = 0; j < m; ++j) {
     const double s0 = j * L;
     double panel = 0.0;
-    for (int k = 0; k < 4; ++k) {
+    for (int k = 0; k < 5; ++k) {
       const double xe = xe0 * qe[k], xi = xi0 * qi[k];
       const double e = std::exp(base + p.k_L * (s0 + off[k]) - c.Ge * xe - c.Gi * xi);
       panel += w[k] * (c.b0 + c.be * xe + c.bi * xi) * e;
@@ -182,13 +183,18 @@ double LifCondExpExact::safe_time(const State& s, const Params& p, double I_ext)
   const double D0 = s.V_m - p.V_th;
   if (!(D0 < 0.0)) return 0.0;
   const Coefficients c(s, p, I_ext);
+  // sup of n over [0, inf): n(0), the limit n0, or a maximum where n' vanishes, which exists only
+  // if n' > 0 at 0 (n' changes sign at most once).
   double n_sup = std::max(c.n0, c.n(1.0, 1.0));
-  const double tg = zero_of_dn(c, p);
-  if (tg > 0.0) n_sup = std::max(n_sup, c.n(std::exp(-p.r_ex * tg), std::exp(-p.r_in * tg)));
+  if (c.dn(1.0, 1.0, p) > 0.0) {
+    const double tg = zero_of_dn(c, p);
+    if (tg > 0.0) n_sup = std::max(n_sup, c.n(std::exp(-p.r_ex * tg), std::exp(-p.r_in * tg)));
+  }
   if (!std::isfinite(n_sup)) return 0.0;
   if (n_sup <= 0.0) return std::numeric_limits<double>::infinity();
+  // ln(1 + a|D0|/n+) / a >= 2|D0| / (2 n+ + a|D0|)  (ln(1 + x) >= 2x / (2 + x)): no log needed.
   const double a_max = p.k_L + std::max(c.ge, 0.0) + std::max(c.gi, 0.0);
-  return 0.999999 * std::log1p(a_max * -D0 / n_sup) / a_max;
+  return 0.999999 * 2.0 * -D0 / (2.0 * n_sup + a_max * -D0);
 }
 
 }  // namespace apical

@@ -196,11 +196,11 @@ TEST_CASE("lif_cond_exp exact finds a crossing that rises and falls back within 
 }
 
 TEST_CASE("lif_cond_exp exact: a COBA network is bit-identical for 1 and 2 threads", "[ode][exact][determinism]") {
-  // A small COBA network (800 neurons, p = 0.05) with a Poisson drive, 200 ms.
+  // A small COBA network (800 neurons, p = 0.05) with a Poisson drive, 100 ms.
   std::string cfg = R"(
 [simulation]
 dt = 0.1
-duration = 200.0
+duration = 100.0
 seed = 5
 [populations.drive]
 model = "poisson_generator"

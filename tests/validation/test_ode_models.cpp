@@ -374,7 +374,7 @@ params = { E_L = -60.0, V_th = -50.0, V_reset = -60.0, g_L = 10.0, C_m = 200.0, 
 initial = { V_m = { distribution = "uniform", low = -60.0, high = -50.0 } }
 [populations.lif_dopri5]
 model = "lif_cond_exp"
-size = 40
+size = 20
 params = { E_L = -60.0, V_th = -50.0, V_reset = -60.0, g_L = 10.0, C_m = 200.0, tau_syn_ex = 5.0, tau_syn_in = 10.0, E_in = -80.0 }
 initial = { V_m = { distribution = "uniform", low = -60.0, high = -50.0 } }
 integrator = { method = "dopri5" }
