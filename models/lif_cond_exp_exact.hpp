@@ -12,11 +12,13 @@
 // The remaining integrand is smooth (entire in s), with derivatives growing like lambda^k,
 //   lambda = g_L/C + (|g_ex0| + |g_in0|)/C + max(1/tau_ex, 1/tau_in)
 // (|a| is at most the first two terms; b varies at the synaptic rates). It is integrated by
-// 4-point Gauss-Legendre on m equal panels of length L with lambda L <= 1/2. The Gauss rule's
-// error on a panel is L^9 (4!)^4 / (9 (8!)^3) |f^(8)| ~ 5.6e-10 (lambda L)^9 |f| <= 1.1e-12 |f|,
-// i.e. about 1e-12 relative (checked against dopri5 at tolerance 1e-12 in the tests). Cost per
-// interval: 7 exp (node abscissae of the synaptic decays, shared by all panels: e^{-rL/2} and
-// e^{-r L d_k / 2} for both receptors, and exp(-A(t))) plus 4 exp per panel (exp(A(s) - A(t))).
+// 5-point Gauss-Legendre on m equal panels of length L with lambda L <= 3/2. The Gauss rule's
+// error on a panel is L^11 (5!)^4 / (11 (10!)^3) |f^(10)| ~ 3.9e-13 (lambda L)^11 |f|
+// <= 3.4e-11 |f| (an overestimate: lambda bounds the rates from above); against dopri5 at
+// tolerance 1e-12 the voltages agree to about 1e-10 mV (tests). Cost per interval: 6 exp for the
+// node abscissae of the synaptic decays, shared by all panels (e^{-rL/2}, e^{-r L d_k / 2} for
+// both receptors), exp(-A(t)), and 5 exp per panel (exp(A(s) - A(t))); at COBA's conductances
+// (lambda about 1.5/ms) and input rates (an input every 0.6 ms) mostly one panel.
 //
 // Threshold crossings (no crossing inside an interval can be missed). With D = V - V_th,
 //   D' = -a(t) D + n(t),   n(t) = b(t) - a(t) V_th = n0 + n_e x_e(t) + n_i x_i(t)
@@ -34,7 +36,8 @@
 // proves that no crossing occurs: no extra exp beyond the propagation.
 // Quiet neurons (safe_time): F(t) <= D0 + int_0^t n+ exp(a_max s) ds with n+ = sup_{s>=0} n(s)
 // (n0, n(0), or n at the zero of n'), a_max = g_L/C + (g_ex0+ + g_in0+)/C >= A(s)/s. If n+ <= 0
-// the neuron never fires without input; otherwise not before ln(1 + a_max |D0| / n+) / a_max.
+// the neuron never fires without input; otherwise not before ln(1 + a_max |D0| / n+) / a_max,
+// bounded below without a log by 2 |D0| / (2 n+ + a_max |D0|).
 #pragma once
 #include <array>
 #include <cmath>
