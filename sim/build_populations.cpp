@@ -9,6 +9,7 @@
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif_cond_exp.hpp"
+#include "models/lif_cond_exp_exact.hpp"
 #include "models/lif_discrete.hpp"
 #include "models/lif_escape.hpp"
 #include "models/lif_psc_delta.hpp"
@@ -182,7 +183,11 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "cable" || model == "urbanczik_senn_2014" || model == "sacramento_2018_pyramidal" ||
       model == "sacramento_2018_interneuron")
     return make_cable(ctx, model, params);
-  if (model == "lif_cond_exp") return make_ode<LifCondExp>(ctx, params);
+  if (model == "lif_cond_exp") {  // closed form between events by default, dopri5 on request
+    OdeIntegrator in = parse_ode_integrator(ctx.table, {}, ctx.grid, true);
+    if (in.exact()) return make_exact<LifCondExpExact>(ctx, params);
+    return make_ode<LifCondExp>(ctx, params);
+  }
   if (model == "aeif_cond_exp") return make_ode<AeifCondExp>(ctx, params);
   if (model == "izhikevich") return make_ode<Izhikevich>(ctx, params);
   if (model == "hh_cond_exp_traub") return make_ode<HhCondExpTraub>(ctx, params);
