@@ -6,6 +6,7 @@
 // against a linear search.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <sstream>
 
 #include "../support.hpp"
@@ -24,7 +25,7 @@ namespace {
 std::string config(const std::string& target, const std::string& w_ff, const std::string& w_rec,
                    const std::string& rule, const std::string& ff_delay, const std::string& extra = "") {
   std::ostringstream os;
-  os << "[simulation]\ndt = 0.1\nduration = 400.0\nseed = 17\n"
+  os << "[simulation]\ndt = 0.1\nduration = 300.0\nseed = 17\n"
      << "[populations.in]\nmodel = \"poisson_generator\"\nsize = 40\nparams = { rate = 40.0 }\n"
      << "[populations.mid]\nmodel = \"lif_psc_exp\"\nsize = 60\nparams = { tau_syn_ex = 5.0 }\n"
      << "[populations.n]\n" << target << "\nsize = 50\n"
@@ -110,9 +111,48 @@ TEST_CASE("source index: the source of every synapse, empty rows included", "[va
   }
 }
 
+TEST_CASE("source traces: folded between epochs, waiting arrivals counted up to what the target has seen",
+          "[validation][plasticity][source_traces]") {
+  // Two sources, three synapses: 0 -> {syn 0, syn 1}, 1 -> {syn 2}; tau 10 ms, all-to-all.
+  const std::vector<std::uint64_t> row{0, 2, 3};
+  SourceTraces x;
+  x.bind(row, 2, 10.0, false);
+  auto trace = [](std::vector<double> arrivals, double t) {  // the definition: sum of exp(-(t - a)/tau)
+    double v = 0.0;
+    for (double a : arrivals) v += std::exp(-(t - a) / 10.0);
+    return v;
+  };
+  // Epoch ending at step 20 (h = 0.1 ms): source 0 spiked, arriving at 2.5 ms and 3.0 ms (steps 25,
+  // 30); source 1 arriving at 1.5 ms (step 15, so folded at once) and 2.5 ms.
+  std::vector<SourceArrival> a{{1, 15, 1.5}, {0, 25, 2.5}, {1, 25, 2.5}, {0, 30, 3.0}};
+  x.arrivals(a, 20);
+  CHECK(x.source(0) == 0);
+  CHECK(x.source(1) == 0);
+  CHECK(x.source(2) == 1);
+  // A target that has seen nothing of this epoch: only the folded arrival.
+  CHECK(x.at(0, -1.0, 2.7) == 0.0);
+  CHECK_THAT(x.at(2, -1.0, 2.7), Catch::Matchers::WithinRel(trace({1.5}, 2.7), 1e-15));
+  // A target whose last arrival was at 2.5 ms (a spike of the same time after that arrival):
+  // the arrival at exactly 2.5 counts, the one at 3.0 does not.
+  CHECK_THAT(x.at(1, 2.5, 2.5), Catch::Matchers::WithinRel(trace({2.5}, 2.5), 1e-15));
+  CHECK_THAT(x.at(2, 2.5, 2.5), Catch::Matchers::WithinRel(trace({1.5, 2.5}, 2.5), 1e-15));
+  CHECK_THAT(x.at(0, 3.0, 3.2), Catch::Matchers::WithinRel(trace({2.5, 3.0}, 3.2), 1e-15));
+  // Next epoch boundary at step 28: 2.5 ms is folded, 3.0 still waits; nothing new arrives.
+  x.arrivals({}, 28);
+  CHECK_THAT(x.at(0, 2.7, 2.9), Catch::Matchers::WithinRel(trace({2.5}, 2.9), 1e-15));
+  CHECK_THAT(x.at(0, 3.0, 3.5), Catch::Matchers::WithinRel(trace({2.5, 3.0}, 3.5), 1e-15));
+  CHECK_THAT(x.at(2, 2.7, 2.9), Catch::Matchers::WithinRel(trace({1.5, 2.5}, 2.9), 1e-15));
+  // saw() keeps, per target, the time of its last arrival; reset() forgets everything.
+  x.saw(1, 2.5);
+  CHECK(x.seen(1) == 2.5);
+  x.reset();
+  CHECK(x.at(0, 3.0, 3.5) == 0.0);
+  CHECK(x.seen(1) < -1e300);
+}
+
 TEST_CASE("presynaptic traces per source neuron: bit-identical to per synapse with a common delay",
           "[validation][plasticity][source_traces]") {
-  const std::string pulses = "[[neuromodulators]]\nkind = \"times\"\ntimes = [150.0, 300.0, 399.0]\namount = 1.0\n";
+  const std::string pulses = "[[neuromodulators]]\nkind = \"times\"\ntimes = [100.0, 200.0, 299.0]\namount = 1.0\n";
   for (const Target& tg : targets())
     for (std::string pairing : {"all_to_all", "nearest"})
       for (std::string rule : {"stdp_pair", "stdp_pair_measure", "rstdp"}) {
