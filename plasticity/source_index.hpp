@@ -4,8 +4,8 @@
 // source of synapse k is the i with row[i] <= k < row[i+1]. A coarse table gives, for every
 // bucket of 2^shift consecutive synapses, the source of its first synapse; the source of k is then
 // found by bisection of `row` between the sources of its bucket's first synapse and the next
-// bucket's, usually 1-3 entries. The table costs 4 bytes per bucket, with buckets of about four
-// rows (shift = floor(log2(synapses per source)) + 2): about 0.01-0.02 bytes per synapse, against
+// bucket's, usually 1-3 entries. The table costs 4 bytes per bucket, with buckets of two to four
+// mean rows (shift = floor(log2(synapses per source)) + 2): 0.02-0.13 bytes per synapse, against
 // 4 for a stored source index. Rules that need the source at a postsynaptic spike (presynaptic
 // traces kept per source neuron, plasticity/source_traces.hpp) build one; the others pay nothing.
 #pragma once
