@@ -451,7 +451,8 @@ TEST_CASE("sacramento: with a teacher, a 5-6-3 network learns a random teacher n
   test::TempDir dir;
   SplitMix rng{29};
   Circuit C;
-  C.trials = 4000;
+  C.trials = 2000;
+  C.length = 30.0;  // ms per sample: shorter presentations bias the hidden layer (transients, docs)
   C.g_som = 0.3;
   // The teacher: same form, 4 hidden units.
   const std::size_t nt = 4, samples = 50;
@@ -481,10 +482,10 @@ TEST_CASE("sacramento: with a teacher, a 5-6-3 network learns a random teacher n
     C.x.insert(C.x.end(), X.begin() + static_cast<std::ptrdiff_t>(s * C.n0), X.begin() + static_cast<std::ptrdiff_t>((s + 1) * C.n0));
     for (std::size_t k = 0; k < C.n2; ++k) C.target_rate.push_back(phi(U[s * C.n2 + k]));
   }
-  C.eta10 = "{ rule = \"sacramento_2018_basal\", eta = 0.5 }";
-  C.eta21 = "{ rule = \"sacramento_2018_basal\", eta = 0.2 }";
-  C.etaIP = "{ rule = \"sacramento_2018_interneuron\", eta = 0.5 }";
-  C.etaPI = "{ rule = \"sacramento_2018_apical\", eta = 0.005 }";
+  C.eta10 = "{ rule = \"sacramento_2018_basal\", eta = 0.25 }";
+  C.eta21 = "{ rule = \"sacramento_2018_basal\", eta = 0.1 }";
+  C.etaIP = "{ rule = \"sacramento_2018_interneuron\", eta = 0.2 }";
+  C.etaPI = "{ rule = \"sacramento_2018_apical\", eta = 0.002 }";
   Network net = test::network(C.config(dir));
   test::run(net);
   auto loss = [&](const Mat& W10, const Mat& W21) {
@@ -497,9 +498,9 @@ TEST_CASE("sacramento: with a teacher, a 5-6-3 network learns a random teacher n
   };
   const double L0 = loss(C.W10, C.W21), L_mc = loss(weights_of(net, "W_10"), weights_of(net, "W_21"));
   // Backprop on the same architecture, samples and order: SGD on 0.5 |v2 - u|^2 with the learning
-  // rates the microcircuit's updates have per 10 ms trial: against the phi'-weighted gradient
-  // |u| / |g| = 2.6 eta (output) and 1.25 eta (hidden) (measured as in the angle test), i.e. 0.52
-  // and 0.63 here, times phi' ~ 1/4 for the unweighted loss.
+  // rates the microcircuit's updates have per trial: against the phi'-weighted gradient,
+  // |u| / |g| = 2.6 eta (output) and 1.25 eta (hidden) per 10 ms (measured as in the angle test),
+  // i.e. 0.78 and 0.94 per 30 ms here, times phi' ~ 1/4 for the unweighted loss.
   auto sgd = [&](double lr21, double lr10, bool hidden) {
     Mat B10 = C.W10, B21 = C.W21, g10, g21;
     for (std::size_t s : order) {
@@ -513,12 +514,14 @@ TEST_CASE("sacramento: with a teacher, a 5-6-3 network learns a random teacher n
     }
     return loss(B10, B21);
   };
-  const double L_bp = sgd(0.52 * 0.25, 0.63 * 0.25, true), L_out = sgd(0.52 * 0.25, 0.0, false);
+  const double L_bp = sgd(0.78 * 0.25, 0.94 * 0.25, true), L_out = sgd(0.78 * 0.25, 0.0, false);
   WARN("regression loss 0.5|v2 - u|^2 over the 50 samples: initial " << L0 << ", microcircuit " << L_mc
                                                                       << ", backprop " << L_bp
                                                                       << ", output layer only " << L_out);
-  CHECK(L_mc < 0.05 * L0);
-  CHECK(L_mc < 15.0 * L_bp);
+  // Output-layer-only training does as well on this small task: see docs/dendritic-error.md for the
+  // hidden layer's share (transients at sample switches bias it with short presentations).
+  CHECK(L_mc < 0.01 * L0);
+  CHECK(L_mc < 10.0 * L_bp);
 }
 
 TEST_CASE("sacramento: trial schedule applies -eta u exactly; 1 and 2 threads give identical weights",
