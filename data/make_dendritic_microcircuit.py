@@ -5,15 +5,16 @@ teacher network of the microcircuit's own feedforward form (SCIENCE.md 4.2; docs
 Feedforward (self-predicting) form of a 2-layer microcircuit, all dimensionless:
   u1 = a1 W1 x,  r1 = phi(u1),  u2 = a2 W2 r1,  a1 = g_B/(g_lk + g_B + g_A), a2 = g_B/(g_lk + g_B)
 phi logistic. The teacher has the same form with its own weights; its output potential u2* is the target.
-Trials without teacher come first (phase 1: self-prediction from random weights; target rate 0 = no
-nudging), then trials with the teacher (phase 2): the output's soma.nudge receives phi(u2*).
+Phase 1 (examples/dendritic_microcircuit_selfpred.toml) has no teacher: self-prediction from random
+weights; phase 2 (examples/dendritic_microcircuit.toml) nudges the output's soma.nudge with phi(u2*).
 
-  /inputs/x        [trials, n0]  input rates, one sample per trial (uniform in [0, 1])
-  /inputs/target   [trials, n2]  phi(u2*) (0 in phase 1)
-  /inputs/u_target [trials, n2]  u2* (for the plot)
-  /test/x, /test/u_target        a held-out set (the plot's loss)
+  /train/x           [samples, n0]  input rates (uniform in [0, 1]); value_generator presents sample
+                                    k mod samples in trial k, so the set cycles
+  /train/target      [samples, n2]  phi(u2*), the output's nudging input
+  /train/u_target    [samples, n2]  u2*
+  /test/x, /test/u_target           a held-out set (the plot's loss)
   /teacher/W1 [n0, n1*], /teacher/W2 [n1*, n2]  ([pre, post])
-Usage: data/make_dendritic_microcircuit.py out.h5 [--n 30 20 10] [--phase1 N] [--phase2 N] [--seed S]
+Usage: data/make_dendritic_microcircuit.py out.h5 [--n 30 20 10] [--samples 500] [--seed S]
 """
 import argparse
 
@@ -23,8 +24,6 @@ import numpy as np
 ap = argparse.ArgumentParser()
 ap.add_argument("out")
 ap.add_argument("--n", type=int, nargs=3, default=[30, 20, 10], help="n0 (inputs), teacher hidden, n2 (outputs)")
-ap.add_argument("--phase1", type=int, default=1000)
-ap.add_argument("--phase2", type=int, default=3000)
 ap.add_argument("--samples", type=int, default=500, help="distinct training samples (cycled in phase 2)")
 ap.add_argument("--test", type=int, default=200)
 ap.add_argument("--seed", type=int, default=3)
@@ -43,20 +42,10 @@ def teacher(x):
 
 
 train = rng.uniform(0, 1, (a.samples, n0))
-order = np.concatenate([rng.integers(0, a.samples, a.phase1), np.arange(a.phase2) % a.samples])
-x = train[order]
-u = teacher(x)
-target = phi(u)
-target[: a.phase1] = 0.0
+u2 = teacher(train)
 test = rng.uniform(0, 1, (a.test, n0))
 with h5py.File(a.out, "w") as f:
-    f["inputs/x"] = x
-    f["inputs/target"] = target
-    f["inputs/u_target"] = u
-    f["test/x"] = test
-    f["test/u_target"] = teacher(test)
-    f["teacher/W1"] = W1
-    f["teacher/W2"] = W2
-    f.attrs["phase1"] = a.phase1
-    f.attrs["phase2"] = a.phase2
-print(a.out, "trials", len(x), "u_target std", u.std())
+    for name, data in [("train/x", train), ("train/target", phi(u2)), ("train/u_target", u2), ("test/x", test),
+                       ("test/u_target", teacher(test)), ("teacher/W1", W1), ("teacher/W2", W2)]:
+        f.create_dataset(name, data=data, compression="gzip", compression_opts=9, shuffle=True)
+print(a.out, "u_target std", u2.std())
