@@ -138,6 +138,13 @@ class Rule {
   // step's on_pre calls; t is the step's start. Per neuron, not per synapse.
   virtual bool wants_steps() const { return false; }
   virtual void on_step(std::uint32_t /*post*/, Millis /*t*/, const NeuronStep& /*step*/) {}
+  // Rules whose integrand is continuous in time (plasticity/dendritic.hpp): wants_state_steps()
+  // makes multi-compartment (cable) populations call on_state_step at the end of every grid step
+  // of every target neuron, at time t = the next step's start, with the neuron's observables then
+  // and its incoming synapses in this projection (after that step's arrivals and spikes).
+  virtual bool wants_state_steps() const { return false; }
+  virtual void on_state_step(std::uint32_t /*post*/, Millis /*t*/, std::span<const std::uint32_t> /*incoming*/,
+                             PostState /*post_state*/, WeightUpdate& /*out*/) {}
   // wants_error(): on_trial_error at every trial end with an objective, after the third factor.
   virtual bool wants_error() const { return false; }
   virtual std::string readout() const { return ""; }  // the projection name the rule's feedback reads
