@@ -61,7 +61,8 @@ Mat weights_of(const Network& net, const std::string& name) {
     if (p.name == name) {
       const std::size_t n_pre = net.populations[p.source]->size(), n_post = net.populations[p.target]->size();
       Mat M(n_pre * n_post, 0.0);
-      for (std::size_t k = 0; k < p.size(); ++k) M[p.pre[k] * n_post + p.post[k]] += p.weight[k];
+      const auto pre = p.sources();
+      for (std::size_t k = 0; k < p.size(); ++k) M[pre[k] * n_post + p.post[k]] += p.weight[k];
       return M;
     }
   FAIL("no projection " << name);
@@ -430,7 +431,7 @@ struct MeasuredTrials : test::Recorded {
   void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
     for (auto& p : net->projections) {
       if (!p.plastic()) continue;
-      auto d = p.update->dense_measured(p.pre, p.post, net->populations[p.source]->size(), net->populations[p.target]->size());
+      auto d = p.update->dense_measured(p.sources(), p.post, net->populations[p.source]->size(), net->populations[p.target]->size());
       (p.name == "W_10" ? u10 : u21).push_back(d);
     }
   }
