@@ -9,8 +9,10 @@
 // nudging): dL/dv2 = phi'(v2) (v2 - u_target), i.e. L = sum_k int_{u_target,k}^{v2_k} phi'(s)(s - u_target,k) ds.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 #include <sstream>
 
 #include "../support.hpp"
@@ -617,4 +619,28 @@ TEST_CASE("dendritic rules: config errors name the key", "[dendritic]") {
   CHECK_THROWS_WITH(test::network(bad), Catch::Contains("phi_v_B_hat"));
   auto spikes = urbanczik_config(dir, 1, "{ rule = \"sacramento_2018_apical\", presynaptic = \"bursts\" }");
   CHECK_THROWS_WITH(test::network(spikes), Catch::Contains("presynaptic"));
+  // value_generator: the dataset must have one column per node.
+  auto wrong = urbanczik_config(dir, 1, "{ rule = \"urbanczik_senn_2014\" }");
+  wrong.replace(wrong.find("size = 200"), std::string("size = 200").size(), "size = 199");
+  CHECK_THROWS_WITH(test::network(wrong), Catch::Contains("/pattern") && Catch::Contains("199"));
+}
+
+TEST_CASE("value_generator: trial k sends row k mod samples every step, also without reset", "[dendritic]") {
+  test::TempDir dir;
+  {
+    h5::Handle f = h5::create_file(dir / "v.h5");
+    h5::write_array<double>(f.get(), "/v", {1.5, -2.0, 0.0, 4.0, 0.25, 3.0}, {3, 2});
+  }
+  const std::string cfg = std::string("[simulation]\ndt = 1.0\n[trials]\ncount = 4\nlength = 2.0\nreset = false\n") +
+                          "[populations.g]\nmodel = \"value_generator\"\nsize = 2\nparams = { file = \"" + (dir / "v.h5") +
+                          "\", dataset = \"/v\" }\n[output]\nspikes = [\"g\"]\n";
+  auto out = test::run(cfg);
+  // (step, node, value): trial 0 = row 0, trial 1 = row 1 (node 0 sends nothing: 0), trial 2 = row 2, trial 3 = row 0.
+  std::vector<std::tuple<Step, std::uint32_t, double>> got, want = {
+      {0, 0, 1.5}, {1, 0, 1.5}, {0, 1, -2.0}, {1, 1, -2.0}, {2, 1, 4.0}, {3, 1, 4.0}, {4, 0, 0.25}, {5, 0, 0.25},
+      {4, 1, 3.0}, {5, 1, 3.0}, {6, 0, 1.5}, {7, 0, 1.5}, {6, 1, -2.0}, {7, 1, -2.0}};
+  for (const auto& sp : out.spikes[0]) got.emplace_back(sp.step, sp.node, sp.value);
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  CHECK(got == want);
 }
