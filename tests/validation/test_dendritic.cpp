@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <tuple>
 #include <sstream>
@@ -588,6 +589,39 @@ TEST_CASE("sacramento: trial schedule applies -eta u exactly; 1 and 2 threads gi
   test::run(l);
   const Mat W = weights_of(l, "W_10");
   for (std::size_t k = 0; k < W.size(); ++k) REQUIRE(W[k] == C.W10[k] - 0.3 * rec.u10[0][k]);
+
+  // All four rules in measure mode (teacher on, random top-down: every error is nonzero): no
+  // weight moves, every projection measures.
+  {
+    SplitMix rng3{41};
+    Circuit M = self_predicting(rng3, false, 3, 1);
+    M.g_som = 0.3;
+    for (double& w : M.WIP) w *= 0.9;  // off the self-predicting state, so the lateral rules measure too
+    M.eta10 = "{ rule = \"sacramento_2018_basal\", mode = \"measure\" }";
+    M.eta21 = M.eta10;
+    M.etaIP = "{ rule = \"sacramento_2018_interneuron\", mode = \"measure\" }";
+    M.etaPI = "{ rule = \"sacramento_2018_apical\", mode = \"measure\" }";
+    test::TempDir dir4;
+    Network n = test::network(M.config(dir4));
+    struct Sums : test::Recorded {
+      using Recorded::Recorded;
+      Network* net = nullptr;
+      std::map<std::string, double> total;
+      void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
+        for (auto& p : net->projections)
+          if (p.plastic())
+            for (double v : p.update->measured()) total[p.name] += std::abs(v);
+      }
+    } sums(n);
+    sums.net = &n;
+    Simulator(n, 2).run(sums);
+    const std::vector<std::pair<const char*, const Mat*>> initial = {{"W_10", &M.W10}, {"W_21", &M.W21}, {"W_IP", &M.WIP}, {"W_PI", &M.WPI}};
+    for (const auto& [name, w0] : initial) {
+      INFO(name);
+      CHECK(weights_of(n, name) == *w0);
+      CHECK(sums.total[name] > 0.0);
+    }
+  }
 
   // Everything learning, with membrane noise, 1 vs 2 threads.
   SplitMix rng2{37};
