@@ -121,6 +121,14 @@ void read_simulation(Network& net, const ConfigNode& root, const BuildOverrides&
     t.finish();
     net.duration = net.trials.count * net.trials.length;
     if (s.has("duration")) s.fail("duration", "is set by [trials] (count * length); remove it");
+    // --duration cuts a run of trials short (a partial last trial ends without its trial end).
+    if (o.duration_ms) {
+      const Step d = net.grid.steps_exact(*o.duration_ms);
+      if (!(*o.duration_ms > 0.0) || d <= 0)
+        throw ConfigError("--duration: must be a positive whole number of steps of h = " + format_number(net.grid.h) +
+                          " ms (got " + format_number(*o.duration_ms) + ")");
+      net.duration = std::min(net.duration, d);
+    }
   } else {
     // At most 2^52 steps, so that every step count is exact in a double.
     const double max_ms = 0x1p52 * net.grid.h;

@@ -9,8 +9,11 @@
 // nudging): dL/dv2 = phi'(v2) (v2 - u_target), i.e. L = sum_k int_{u_target,k}^{v2_k} phi'(s)(s - u_target,k) ds.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <tuple>
 #include <sstream>
 
 #include "../support.hpp"
@@ -588,6 +591,39 @@ TEST_CASE("sacramento: trial schedule applies -eta u exactly; 1 and 2 threads gi
   const Mat W = weights_of(l, "W_10");
   for (std::size_t k = 0; k < W.size(); ++k) REQUIRE(W[k] == C.W10[k] - 0.3 * rec.u10[0][k]);
 
+  // All four rules in measure mode (teacher on, random top-down: every error is nonzero): no
+  // weight moves, every projection measures.
+  {
+    SplitMix rng3{41};
+    Circuit M = self_predicting(rng3, false, 3, 1);
+    M.g_som = 0.3;
+    for (double& w : M.WIP) w *= 0.9;  // off the self-predicting state, so the lateral rules measure too
+    M.eta10 = "{ rule = \"sacramento_2018_basal\", mode = \"measure\" }";
+    M.eta21 = M.eta10;
+    M.etaIP = "{ rule = \"sacramento_2018_interneuron\", mode = \"measure\" }";
+    M.etaPI = "{ rule = \"sacramento_2018_apical\", mode = \"measure\" }";
+    test::TempDir dir4;
+    Network n = test::network(M.config(dir4));
+    struct Sums : test::Recorded {
+      using Recorded::Recorded;
+      Network* net = nullptr;
+      std::map<std::string, double> total;
+      void trial_done(std::int64_t, Step, const ObjectiveResult*) override {
+        for (auto& p : net->projections)
+          if (p.plastic())
+            for (double v : p.update->measured()) total[p.name] += std::abs(v);
+      }
+    } sums(n);
+    sums.net = &n;
+    Simulator(n, 2).run(sums);
+    const std::vector<std::pair<const char*, const Mat*>> initial = {{"W_10", &M.W10}, {"W_21", &M.W21}, {"W_IP", &M.WIP}, {"W_PI", &M.WPI}};
+    for (const auto& [name, w0] : initial) {
+      INFO(name);
+      CHECK(weights_of(n, name) == *w0);
+      CHECK(sums.total[name] > 0.0);
+    }
+  }
+
   // Everything learning, with membrane noise, 1 vs 2 threads.
   SplitMix rng2{37};
   Circuit D = self_predicting(rng2, false, 20, 1);
@@ -618,4 +654,28 @@ TEST_CASE("dendritic rules: config errors name the key", "[dendritic]") {
   CHECK_THROWS_WITH(test::network(bad), Catch::Contains("phi_v_B_hat"));
   auto spikes = urbanczik_config(dir, 1, "{ rule = \"sacramento_2018_apical\", presynaptic = \"bursts\" }");
   CHECK_THROWS_WITH(test::network(spikes), Catch::Contains("presynaptic"));
+  // value_generator: the dataset must have one column per node.
+  auto wrong = urbanczik_config(dir, 1, "{ rule = \"urbanczik_senn_2014\" }");
+  wrong.replace(wrong.find("size = 200"), std::string("size = 200").size(), "size = 199");
+  CHECK_THROWS_WITH(test::network(wrong), Catch::Contains("/pattern") && Catch::Contains("199"));
+}
+
+TEST_CASE("value_generator: trial k sends row k mod samples every step, also without reset", "[dendritic]") {
+  test::TempDir dir;
+  {
+    h5::Handle f = h5::create_file(dir / "v.h5");
+    h5::write_array<double>(f.get(), "/v", {1.5, -2.0, 0.0, 4.0, 0.25, 3.0}, {3, 2});
+  }
+  const std::string cfg = std::string("[simulation]\ndt = 1.0\n[trials]\ncount = 4\nlength = 2.0\nreset = false\n") +
+                          "[populations.g]\nmodel = \"value_generator\"\nsize = 2\nparams = { file = \"" + (dir / "v.h5") +
+                          "\", dataset = \"/v\" }\n[output]\nspikes = [\"g\"]\n";
+  auto out = test::run(cfg);
+  // (step, node, value): trial 0 = row 0, trial 1 = row 1 (node 0 sends nothing: 0), trial 2 = row 2, trial 3 = row 0.
+  std::vector<std::tuple<Step, std::uint32_t, double>> got, want = {
+      {0, 0, 1.5}, {1, 0, 1.5}, {0, 1, -2.0}, {1, 1, -2.0}, {2, 1, 4.0}, {3, 1, 4.0}, {4, 0, 0.25}, {5, 0, 0.25},
+      {4, 1, 3.0}, {5, 1, 3.0}, {6, 0, 1.5}, {7, 0, 1.5}, {6, 1, -2.0}, {7, 1, -2.0}};
+  for (const auto& sp : out.spikes[0]) got.emplace_back(sp.step, sp.node, sp.value);
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  CHECK(got == want);
 }
