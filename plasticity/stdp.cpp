@@ -1,5 +1,8 @@
 #include "plasticity/stdp.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace apical {
 
 PairStdp::Params PairStdp::parse(const ConfigNode& t, Params p) {
@@ -31,12 +34,18 @@ StdpTriplet::Params StdpTriplet::parse(const ConfigNode& t) {
   p.A3_plus = t.number("A3_plus", p.A3_plus, Check::non_negative());
   p.A2_minus = t.number("A2_minus", p.A2_minus, Check::non_negative());
   p.A3_minus = t.number("A3_minus", p.A3_minus, Check::non_negative());
+  p.per_synapse = t.choice("presynaptic", {"auto", "per_synapse"}, "auto") == "per_synapse";
   return p;
 }
 
 void StdpTriplet::bind(const SynapseTable& s, const std::vector<std::string>&) {
-  r1_.assign(s.size(), Trace{});
-  r2_.assign(s.size(), Trace{});
+  per_source_ = !p_.per_synapse && s.common_delay > 0 && s.row.size() == s.n_pre + 1 && s.n_pre > 0;
+  r1_.assign(per_source_ ? 0 : s.size(), Trace{});
+  r2_.assign(per_source_ ? 0 : s.size(), Trace{});
+  if (per_source_) {
+    r1s_.bind(s.row, s.n_post, p_.tau_plus, false);
+    r2s_.bind(s.row, s.n_post, p_.tau_x, false);
+  }
   o1_.assign(s.n_post, Trace{});
   o2_.assign(s.n_post, Trace{});
 }
@@ -44,10 +53,19 @@ void StdpTriplet::bind(const SynapseTable& s, const std::vector<std::string>&) {
 void StdpTriplet::reset() {
   for (auto* v : {&r1_, &r2_, &o1_, &o2_})
     for (auto& tr : *v) tr = Trace{};
+  r1s_.reset();
+  r2s_.reset();
 }
 
 void StdpTriplet::on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) {
-  out.propose(syn, -o1_[post].at(t, p_.tau_minus) * (p_.A2_minus + p_.A3_minus * r2_[syn].at(t, p_.tau_x)));
+  // r2 just before this arrival: per source, its arrivals strictly before t.
+  const double r2 = per_source_ ? r2s_.at(syn, std::nextafter(t, -std::numeric_limits<double>::infinity()), t)
+                                : r2_[syn].at(t, p_.tau_x);
+  out.propose(syn, -o1_[post].at(t, p_.tau_minus) * (p_.A2_minus + p_.A3_minus * r2));
+  if (per_source_) {
+    r1s_.saw(post, t);  // the sources' traces move between epochs
+    return;
+  }
   r1_[syn].bump(t, p_.tau_plus);
   r2_[syn].bump(t, p_.tau_x);
 }
@@ -55,7 +73,12 @@ void StdpTriplet::on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostSt
 void StdpTriplet::on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
                           WeightUpdate& out) {
   const double o2 = o2_[post].at(t, p_.tau_y);  // before this spike's own increment
-  for (std::uint32_t syn : incoming) out.propose(syn, r1_[syn].at(t, p_.tau_plus) * (p_.A2_plus + p_.A3_plus * o2));
+  if (per_source_) {
+    const Millis seen = r1s_.seen(post);
+    for (std::uint32_t syn : incoming) out.propose(syn, r1s_.at(syn, seen, t) * (p_.A2_plus + p_.A3_plus * o2));
+  } else {
+    for (std::uint32_t syn : incoming) out.propose(syn, r1_[syn].at(t, p_.tau_plus) * (p_.A2_plus + p_.A3_plus * o2));
+  }
   o1_[post].bump(t, p_.tau_minus);
   o2_[post].bump(t, p_.tau_y);
 }

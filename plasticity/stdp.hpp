@@ -129,8 +129,11 @@ class StdpPair final : public Rule {
 //
 //   pre spike at t:   raw update -o1(t) [A2_minus + A3_minus r2(t-)],  then r1 += 1, r2 += 1
 //   post spike at t:  raw update +r1(t) [A2_plus  + A3_plus  o2(t-)],  then o1 += 1, o2 += 1
-//   r1, r2: presynaptic traces (tau_plus, tau_x), per synapse; o1, o2: postsynaptic traces
-//   (tau_minus, tau_y), per neuron. "t-": the value just before this spike's own increment.
+//   r1, r2: presynaptic traces (tau_plus, tau_x); o1, o2: postsynaptic traces (tau_minus, tau_y),
+//   per neuron. "t-": the value just before this spike's own increment. r1 and r2 are kept per
+//   source neuron when the projection has one delay (presynaptic = "auto", default; exact, as in
+//   stdp_pair: r2(t-) is the source's trace over its arrivals strictly before t, a source
+//   never spiking twice at one time), per synapse otherwise or with presynaptic = "per_synapse".
 //
 // Defaults: the visual-cortex, all-to-all, minimal-model values of Pfister & Gerstner 2006
 // (J. Neurosci. 26:9673, Table 3, "Visual cortex", All-to-All, Min.): A2_plus 0, A3_plus 6.5e-3,
@@ -145,6 +148,7 @@ class StdpTriplet final : public Rule {
   struct Params {
     double tau_plus = 16.8, tau_minus = 33.7, tau_x = 101.0, tau_y = 114.0;
     double A2_plus = 0.0, A3_plus = 6.5e-3, A2_minus = 7.1e-3, A3_minus = 0.0;
+    bool per_synapse = false;  // presynaptic = "per_synapse"
   };
   explicit StdpTriplet(Params p) : p_(p) {}
   static Params parse(const ConfigNode& t);
@@ -155,10 +159,18 @@ class StdpTriplet final : public Rule {
   void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override;
   void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
                WeightUpdate& out) override;
+  bool wants_source_arrivals() const override { return per_source_; }
+  void on_source_arrivals(std::span<const SourceArrival> a, Step next) override {
+    r1s_.arrivals(a, next);
+    r2s_.arrivals(a, next);
+  }
+  bool per_source() const { return per_source_; }
 
  private:
   Params p_;
-  std::vector<Trace> r1_, r2_;  // per synapse
+  bool per_source_ = false;
+  std::vector<Trace> r1_, r2_;  // per synapse (per_source_ false)
+  SourceTraces r1s_, r2s_;      // per source neuron (per_source_ true)
   std::vector<Trace> o1_, o2_;  // per postsynaptic neuron
 };
 

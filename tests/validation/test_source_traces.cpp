@@ -1,7 +1,7 @@
 // Presynaptic traces per source neuron (plasticity/source_traces.hpp) against per synapse: on
 // random networks with one common delay per projection the two layouts give bit-identical
 // weights, spikes and measured updates, with event-driven (exponential and delta synapses) and
-// clock-driven targets, all-to-all and nearest pairing, stdp_pair and rstdp; with per-synapse
+// clock-driven targets, all-to-all and nearest pairing, stdp_pair, rstdp and stdp_triplet; with per-synapse
 // delays the rule keeps the per-synapse layout. Also: the source index (plasticity/source_index.hpp)
 // against a linear search.
 #include <catch2/catch.hpp>
@@ -65,6 +65,7 @@ struct Result {
 bool per_source(const Projection& p) {
   if (auto* r = dynamic_cast<const StdpPair*>(p.rule.get())) return r->per_source();
   if (auto* r = dynamic_cast<const Rstdp*>(p.rule.get())) return r->per_source();
+  if (auto* r = dynamic_cast<const StdpTriplet*>(p.rule.get())) return r->per_source();
   return false;
 }
 
@@ -155,11 +156,16 @@ TEST_CASE("presynaptic traces per source neuron: bit-identical to per synapse wi
   const std::string pulses = "[[neuromodulators]]\nkind = \"times\"\ntimes = [100.0, 200.0, 299.0]\namount = 1.0\n";
   for (const Target& tg : targets())
     for (std::string pairing : {"all_to_all", "nearest"})
-      for (std::string rule : {"stdp_pair", "stdp_pair_measure", "rstdp"}) {
+      for (std::string rule : {"stdp_pair", "stdp_pair_measure", "rstdp", "stdp_triplet_measure"}) {
         std::string r = rule == "rstdp" ? "rule = \"rstdp\", tau_c = 100.0, eta = " + tg.eta
                         : rule == "stdp_pair" ? "rule = \"stdp_pair\", eta = " + tg.eta
                                               : "rule = \"stdp_pair\", mode = \"measure\"";
-        r += ", pairing = \"" + pairing + "\"";
+        if (rule == "stdp_triplet_measure") {  // all-to-all only; both pair and triplet terms on
+          if (pairing == "nearest") continue;
+          r = "rule = \"stdp_triplet\", mode = \"measure\", A2_plus = 5e-3, A3_minus = 2.3e-3";
+        } else {
+          r += ", pairing = \"" + pairing + "\"";
+        }
         const std::string extra = rule == "rstdp" ? pulses : "";
         INFO(tg.name << ", " << r);
         Network plain = test::network(config(tg.block, tg.w_ff, tg.w_rec, r, "0.3", extra));
@@ -170,7 +176,7 @@ TEST_CASE("presynaptic traces per source neuron: bit-identical to per synapse wi
         CHECK(auto_.per_source_rec);
         CHECK_FALSE(synapse.per_source_ff);
         REQUIRE(synapse.spikes.size() > 200);  // the targets spike: there are pairings
-        if (rule == "stdp_pair_measure") {
+        if (rule.ends_with("_measure")) {
           REQUIRE(changed(synapse.measured_ff, std::vector<double>(synapse.measured_ff.size(), 0.0)) > synapse.measured_ff.size() / 2);
           CHECK(auto_.measured_ff == synapse.measured_ff);
           CHECK(auto_.measured_rec == synapse.measured_rec);
