@@ -66,11 +66,26 @@ std::vector<std::size_t> differentiable(const Network& net, const NetworkGradien
 // The trial index network_gradient differentiates for each compared trial: the trial itself
 // (it presents sample r mod S, as in a run), or with a fixed input the trial index whose sample
 // that is (inputs are then assumed to depend on the sample only, as a raster_generator's do).
-std::vector<std::int64_t> trial_indices(const CompareSpec& spec) {
-  std::vector<std::int64_t> t(static_cast<std::size_t>(spec.trials));
+std::vector<std::int64_t> trial_indices(std::int64_t trials, bool fixed_input, std::size_t sample) {
+  std::vector<std::int64_t> t(static_cast<std::size_t>(trials));
   for (std::size_t r = 0; r < t.size(); ++r)
-    t[r] = spec.fixed_input ? static_cast<std::int64_t>(spec.sample) : static_cast<std::int64_t>(r);
+    t[r] = fixed_input ? static_cast<std::int64_t>(sample) : static_cast<std::int64_t>(r);
   return t;
+}
+
+// inputs and sample of [compare] or of one rule's table (defaults from `base`).
+void read_inputs(const ConfigNode& c, const Network& net, bool& fixed, std::size_t& sample, bool base_fixed,
+                 std::size_t base_sample) {
+  fixed = c.choice("inputs", {"dataset", "fixed"}, base_fixed ? "fixed" : "dataset") == "fixed";
+  sample = base_sample;
+  if (fixed) {
+    std::int64_t s = c.integer("sample", static_cast<std::int64_t>(base_sample), 0);
+    if (net.trials.samples > 0 && static_cast<std::size_t>(s) >= net.trials.samples)
+      c.fail("sample", "the data set has " + std::to_string(net.trials.samples) + " samples");
+    sample = static_cast<std::size_t>(s);
+  } else if (c.has("sample")) {
+    c.fail("sample", "is only used with inputs = \"fixed\"");
+  }
 }
 
 // Collects every measured projection's update at each trial's end.
@@ -131,15 +146,7 @@ CompareSpec read_compare_spec(const ConfigNode& root, const Network& net) {
   if (net.trials.count == 0 || !net.trials.objective)
     c.fail_table("needs [trials] with [trials.objective]: the gradient is that of the trial objective");
   spec.trials = c.integer("trials", {}, 2, 100'000'000);
-  spec.fixed_input = c.choice("inputs", {"dataset", "fixed"}, "dataset") == "fixed";
-  if (spec.fixed_input) {
-    std::int64_t s = c.integer("sample", 0, 0);
-    if (net.trials.samples > 0 && static_cast<std::size_t>(s) >= net.trials.samples)
-      c.fail("sample", "the data set has " + std::to_string(net.trials.samples) + " samples");
-    spec.sample = static_cast<std::size_t>(s);
-  } else if (c.has("sample")) {
-    c.fail("sample", "is only used with inputs = \"fixed\"");
-  }
+  read_inputs(c, net, spec.fixed_input, spec.sample, false, 0);
   spec.gradient.surrogate_scale = c.number("surrogate_scale", 10.0, Check::positive());
   spec.alignment.bootstrap_resamples = static_cast<std::size_t>(c.integer("bootstrap", 1000, 0, 1'000'000));
   spec.alignment.ci_level = c.number("ci_level", 0.95, Check::range(0.5, 0.999));
@@ -166,6 +173,8 @@ CompareSpec read_compare_spec(const ConfigNode& root, const Network& net) {
     CompareRuleSpec rule;
     rule.label = label;
     rule.is_gradient = r.choice("kind", {"gradient", "rule"}, "rule") == "gradient";
+    rule.trials = r.integer("trials", spec.trials, 2, 100'000'000);
+    read_inputs(r, net, rule.fixed_input, rule.sample, spec.fixed_input, spec.sample);
     if (rule.is_gradient) {
       if (r.has("projections"))
         for (const auto& name : r.strings("projections")) rule.projections.push_back(projection_of(net, r, "projections", name));
@@ -182,7 +191,7 @@ CompareSpec read_compare_spec(const ConfigNode& root, const Network& net) {
       std::vector<std::size_t> order(rule.projections.size());
       std::iota(order.begin(), order.end(), 0);
       std::sort(order.begin(), order.end(), [&](auto a, auto b) { return rule.projections[a] < rule.projections[b]; });
-      CompareRuleSpec sorted{rule.label, false, {}, {}};
+      CompareRuleSpec sorted{rule.label, false, {}, {}, rule.trials, rule.fixed_input, rule.sample};
       for (auto i : order) {
         sorted.projections.push_back(rule.projections[i]);
         sorted.plasticity.push_back(rule.plasticity[i]);
@@ -205,11 +214,17 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
   for (auto& p : net.projections) built.push_back(p.weight);
   const std::int64_t count = net.trials.count;
   const Step duration = net.duration;
-  const std::vector<std::int64_t> samples = trial_indices(spec);
+  // Every trial index any rule presents, recorded once (the same at every checkpoint).
+  auto samples_of = [&](const CompareRuleSpec& r) { return trial_indices(r.trials, r.fixed_input, r.sample); };
+  const std::vector<std::int64_t> samples = trial_indices(spec.trials, spec.fixed_input, spec.sample);
   std::vector<std::int64_t> distinct = samples;
+  for (const auto& rule : spec.rules) {
+    auto s = samples_of(rule);
+    distinct.insert(distinct.end(), s.begin(), s.end());
+  }
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  const TrialInputs inputs = record_inputs(net, distinct);  // the same at every checkpoint
+  const TrialInputs inputs = record_inputs(net, distinct);
   std::vector<CheckpointResult> results;
 
   for (std::size_t c = 0; c < spec.checkpoints.size(); ++c) {
@@ -221,12 +236,21 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
     res.spec = ck;
     const NetworkGradient g = network_gradient(net, inputs, samples, threads, spec.gradient);
     res.loss = g.loss;
+    res.gradient = g.grad;
     const std::vector<std::size_t> all_blocks = differentiable(net, g);
 
     for (const CompareRuleSpec& rule : spec.rules) {
       auto t0 = Clock::now();
       RuleResult rr;
       rr.label = rule.label;
+      rr.trials = rule.trials;
+      rr.fixed_input = rule.fixed_input;
+      rr.sample = rule.sample;
+      // A rule with its own trials or inputs is compared with the gradient over its own trials.
+      const std::vector<std::int64_t> rule_samples = samples_of(rule);
+      const bool own = rule_samples != samples;
+      const NetworkGradient own_g = own ? network_gradient(net, inputs, rule_samples, threads, spec.gradient) : NetworkGradient{};
+      const NetworkGradient& ref = own ? own_g : g;
       const auto& blocks = rule.projections.empty() ? all_blocks : rule.projections;
       for (std::size_t k : blocks) {
         if (k >= g.grad.size() || g.grad[k].empty())
@@ -237,20 +261,21 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
         b.projection = k;
         b.n_pre = p.row.size() - 1;
         b.n_post = net.populations[p.target]->size();
-        b.gradient = g.grad[k];
+        b.gradient = ref.grad[k];
+        b.own_reference = own;
         rr.blocks.push_back(std::move(b));
       }
       std::vector<UpdateTrials> u(rr.blocks.size());
       if (rule.is_gradient) {
         // The reference rule: trial r's update is the gradient of trial r's own loss.
-        for (std::int64_t r = 0; r < spec.trials; ++r) {
-          const std::int64_t one = samples[static_cast<std::size_t>(r)];
+        for (std::int64_t r = 0; r < rule.trials; ++r) {
+          const std::int64_t one = rule_samples[static_cast<std::size_t>(r)];
           NetworkGradient gr = network_gradient(net, inputs, std::span<const std::int64_t>(&one, 1), threads, spec.gradient);
           for (std::size_t b = 0; b < rr.blocks.size(); ++b) u[b].push_back(gr.grad[rr.blocks[b].projection]);
-          if (progress) progress(c, rule.label, r + 1, spec.trials);
+          if (progress) progress(c, rule.label, r + 1, rule.trials);
         }
         for (std::size_t b = 0; b < rr.blocks.size(); ++b)
-          if (rr.blocks[b].gradient.size() * static_cast<std::size_t>(spec.trials) <= spec.store_limit) rr.blocks[b].updates = u[b];
+          if (rr.blocks[b].gradient.size() * static_cast<std::size_t>(rule.trials) <= spec.store_limit) rr.blocks[b].updates = u[b];
       } else {
         for (std::size_t i = 0; i < rule.projections.size(); ++i) {
           Projection& p = net.projections[rule.projections[i]];
@@ -261,14 +286,14 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
         // A rule whose update takes k trials (paired perturbation) sees each sample k times.
         int k = 1;
         for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
-        net.trials.count = spec.trials * k;
+        net.trials.count = rule.trials * k;
         net.duration = net.trials.count * net.trials.length;
         std::vector<std::size_t> order;
         for (std::int64_t r = 0; r < net.trials.count; ++r)
-          order.push_back(spec.fixed_input ? spec.sample : net.trials.sample_of(r / k));
+          order.push_back(rule.fixed_input ? rule.sample : net.trials.sample_of(r / k));
         net.present_samples(order);
-        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, spec.trials, k, [&](std::int64_t done) {
-          if (progress) progress(c, rule.label, done, spec.trials);
+        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, rule.trials, k, [&](std::int64_t done) {
+          if (progress) progress(c, rule.label, done, rule.trials);
         });
         Simulator sim(net, threads);
         sim.run(observer);

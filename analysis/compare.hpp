@@ -21,6 +21,9 @@
 //   projections = ["hidden", "out"]   # measured projections (default: all differentiable)
 //
 //   [compare.rules.eprop_symmetric]
+//   trials = 2                    # optional per rule: R, inputs and sample of this rule only
+//   inputs = "fixed"              # (default: the [compare] values); its reference g is then
+//                                 # computed over this rule's own trials
 //   [compare.rules.eprop_symmetric.projections.hidden]   # a plasticity table per projection,
 //   rule = "eprop"                                     # exactly as in [projections.X.plasticity];
 //   feedback = "symmetric"                             # mode is forced to "measure"
@@ -48,6 +51,9 @@ struct CompareRuleSpec {
   bool is_gradient = false;                 // kind = "gradient"
   std::vector<std::size_t> projections;     // measured, in network order
   std::vector<ConfigNode> plasticity;       // per measured projection (rules only)
+  std::int64_t trials = 0;                  // R of this rule ([compare] trials unless set)
+  bool fixed_input = false;                 // inputs of this rule ([compare] inputs unless set)
+  std::size_t sample = 0;
 };
 
 struct CheckpointSpec {
@@ -76,6 +82,7 @@ struct BlockResult {
   std::size_t n_pre = 0, n_post = 0;
   std::vector<double> gradient;        // g, [n_pre, n_post]
   UpdateTrials updates;                // u per trial (empty if larger than store_limit)
+  bool own_reference = false;          // g is over this rule's trials, not the checkpoint's
   std::vector<double> mean_update;     // ubar
 };
 
@@ -84,11 +91,15 @@ struct RuleResult {
   std::vector<BlockResult> blocks;
   NetworkAlignment alignment;
   double seconds = 0;
+  std::int64_t trials = 0;     // R, inputs and sample this rule ran with
+  bool fixed_input = false;
+  std::size_t sample = 0;
 };
 
 struct CheckpointResult {
   CheckpointSpec spec;
   double loss = 0;                    // the mean trial loss g differentiates
+  std::vector<std::vector<double>> gradient;  // g per projection over [compare]'s trials
   std::vector<RuleResult> rules;
 };
 
