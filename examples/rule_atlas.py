@@ -71,6 +71,8 @@ LEARN = {
     # readout); the third factor is the reward minus its running mean (a prediction error).
     "rstdp": ('{ rule = "rstdp", eta = 2e-4, schedule = "trial" }',
               '{ rule = "eprop", eta = 0.002, schedule = "trial" }', "running_mean"),
+    # The control for R-STDP: the readout alone learns, the hidden layer stays at its initial weights.
+    "readout_only": (None, '{ rule = "eprop", eta = 0.002, schedule = "trial" }', "none"),
 }
 
 
@@ -143,7 +145,8 @@ def learn_config(rule, epochs):
     text = open(os.path.join(HERE, "rule_atlas.toml")).read()
     text = drop_sections(drop_sections(text, "compare"), "training")
     w1, w2, baseline = LEARN[rule]
-    text = set_key(text, "projections.w1", "plasticity", w1)
+    if w1:
+        text = set_key(text, "projections.w1", "plasticity", w1)
     text = set_key(text, "projections.w2", "plasticity", w2)
     text = set_key(text, "trials.objective", "baseline", f'"{baseline}"')
     return text.rstrip("\n") + f'\n\n[training]\nmethod = "rule"\nepochs = {epochs}\ntest_fraction = 0.2\n'
@@ -349,7 +352,7 @@ def main():
             times["learning runs"] = time.time() - t1
     if not a.no_learning and os.path.exists(os.path.join(ROOT, P("learn_rstdp.h5"))):
         runs = [P("rule_atlas-train.h5")] + [P(f"learn_{r}.h5") for r in LEARN] + [P("rule_atlas_rate-train.h5")]
-        labels = ["backprop (Adam)"] + [f"{r} (SGD)" for r in LEARN] + ["FA, rate net (SGD)"]
+        labels = ["backprop (Adam)"] + [f"{r} (SGD)" for r in LEARN] + ["FA rate net (SGD)"]
         subprocess.run(["/usr/bin/python3", os.path.join(HERE, "plot_training.py"), *runs, "-o",
                         P("rule_atlas_training.png"), "--labels", ",".join(labels)], cwd=ROOT, check=True)
 
