@@ -118,7 +118,14 @@ TEST_CASE("the tiny rule atlas reproduces the calibration points, identically fo
   REQUIRE(run_apical("train " + dir / "atlas.toml" + " -o " + train + " -t 1", dir / "train.log") == 0);
   REQUIRE(run_apical("compare " + dir / "atlas.toml" + " -o " + dir / "one.h5 -t 1", dir / "one.log") == 0);
   REQUIRE(run_apical("compare " + dir / "atlas.toml" + " -o " + dir / "again.h5 -t 1", dir / "again.log") == 0);
-  REQUIRE(run_apical("compare " + dir / "atlas.toml" + " -o " + dir / "two.h5 -t 2", dir / "two.log") == 0);
+  // Threads: 2 threads meet at a barrier every 1-step epoch, slow on a loaded machine, so the
+  // 1-vs-2-thread comparison runs the same config with fewer perturbation trials.
+  std::string small = read_text(dir / "atlas.toml");
+  replace_once(small, "trials = 200\n", "trials = 20\n");
+  replace_once(small, "trials = 400\n", "trials = 30\n");
+  std::ofstream(dir / "small.toml") << small;
+  REQUIRE(run_apical("compare " + dir / "small.toml" + " -o " + dir / "small1.h5 -t 1", dir / "small1.log") == 0);
+  REQUIRE(run_apical("compare " + dir / "small.toml" + " -o " + dir / "small2.h5 -t 2", dir / "small2.log") == 0);
 
   h5::Handle f = h5::open_file(dir / "one.h5");
   for (const char* ck : {"epoch_0", "epoch_1"}) {
@@ -134,10 +141,10 @@ TEST_CASE("the tiny rule atlas reproduces the calibration points, identically fo
     }
     const double wp = attr(f.get(), base + "weight_perturbation/w2", "var_rel");
     const double np = attr(f.get(), base + "node_perturbation/w2", "var_rel");
+    INFO("Var_rel WP " << wp << ", NP " << np);
     CHECK(attr(f.get(), base + "weight_perturbation/w2", "P") == 640);
     CHECK(wp == Approx(641.0).epsilon(0.2));
     CHECK(np < wp / 2);
-    WARN("Var_rel WP " << wp << ", NP " << np);
     for (const char* rule : {"weight_perturbation/w2", "node_perturbation/w2"}) {
       INFO(rule);
       CHECK(attr(f.get(), base + rule, "alpha_star_lo") <= 1.0);
@@ -162,17 +169,19 @@ TEST_CASE("the tiny rule atlas reproduces the calibration points, identically fo
   CHECK(h5::read_array<double>(f.get(), "/compare/epoch_0/gradient/w2").data !=
         h5::read_array<double>(f.get(), "/compare/epoch_1/gradient/w2").data);
 
-  h5::Handle again = h5::open_file(dir / "again.h5"), two = h5::open_file(dir / "two.h5");
+  h5::Handle again = h5::open_file(dir / "again.h5"), one_small = h5::open_file(dir / "small1.h5"),
+             two = h5::open_file(dir / "small2.h5");
   for (const char* ck : {"epoch_0", "epoch_1"})
     for (const std::string rule : {"backprop/w1", "eprop_symmetric/w1", "node_perturbation/w2", "weight_perturbation/w2"}) {
       const std::string p = std::string("/compare/") + ck + "/rules/" + rule;
       INFO(p);
       const auto a = h5::read_array<double>(f.get(), p + "/updates").data;
       CHECK(a == h5::read_array<double>(again.get(), p + "/updates").data);
-      CHECK(a == h5::read_array<double>(two.get(), p + "/updates").data);
+      const auto b = h5::read_array<double>(one_small.get(), p + "/updates").data;
+      CHECK(b == h5::read_array<double>(two.get(), p + "/updates").data);
       for (const char* name : {"theta_bias_deg", "var_rel", "alpha_star", "mean_cos", "var_rel_lo", "theta_bias_deg_hi"}) {
         CHECK(attr(f.get(), p, name) == attr(again.get(), p, name));
-        CHECK(attr(f.get(), p, name) == attr(two.get(), p, name));
+        CHECK(attr(one_small.get(), p, name) == attr(two.get(), p, name));
       }
     }
 }
