@@ -74,8 +74,8 @@ struct CompareSpec {
 };
 
 // Reads [compare] (ConfigError naming file, line and key on anything wrong), including the
-// checkpoint weights. Marks the table as read, so build_network's check passes.
-CompareSpec read_compare_spec(const ConfigNode& root, const Network& net);
+// checkpoint weights (the network's weights are unchanged when it returns).
+CompareSpec read_compare_spec(const ConfigNode& root, Network& net);
 
 struct BlockResult {
   std::size_t projection = 0;

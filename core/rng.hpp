@@ -24,6 +24,7 @@ enum class StreamKind : std::uint32_t {
   trial_order = 10,
   membrane_noise = 11,  // white-noise currents inside multi-compartment neurons
   feedback = 12,    // fixed random feedback weights of learning signals
+  reward = 13,      // delays of rewards scheduled from events (sim/neuromodulator.hpp)
 };
 
 class RandomStream {

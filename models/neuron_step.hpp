@@ -29,6 +29,7 @@ struct NeuronStep {
   bool refractory = false;  // no spike possible at t (pseudo-derivative 0)
   double slope = 0.0;     // rate units: phi'(u_t)
   double output = 0.0;    // what the neuron sends at t: s_t (spiking) or phi(u_t) (rate)
+  double score = 0.0;     // stochastic neurons: d log P(s_t | V_t) / dV_t (lif_escape; R-max)
 };
 
 }  // namespace apical

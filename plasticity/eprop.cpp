@@ -114,7 +114,7 @@ void GradientRule::on_arrival(std::uint32_t syn, std::uint32_t post, Millis t, d
   arrivals_[post].push_back({syn, step, value});
 }
 
-void GradientRule::on_step(std::uint32_t post, const NeuronStep& s) {
+void GradientRule::on_step(std::uint32_t post, Millis, const NeuronStep& s) {
   history_[post].push_back({pseudo_derivative(p_, dyn_, s), p_.name == "superspike" ? 1.0 : s.reset, s.output});
 }
 

@@ -102,7 +102,7 @@ class GradientRule final : public Rule {
   void on_post(std::uint32_t, Millis, std::span<const std::uint32_t>, PostState, WeightUpdate&) override {}
 
   bool wants_steps() const override { return !output_layer_ || spiking_output_; }
-  void on_step(std::uint32_t post, const NeuronStep& step) override;
+  void on_step(std::uint32_t post, Millis t, const NeuronStep& step) override;
   bool wants_error() const override { return true; }
   std::string readout() const override { return p_.readout; }
   std::string link(const LearningLink& link) override;

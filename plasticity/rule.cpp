@@ -4,6 +4,7 @@
 #include "plasticity/perturbation.hpp"
 #include "plasticity/eprop.hpp"
 #include "plasticity/rdd.hpp"
+#include "plasticity/rmax.hpp"
 #include "plasticity/rstdp.hpp"
 #include "plasticity/stdp.hpp"
 
@@ -12,7 +13,7 @@ namespace apical {
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet", "rstdp",
                                                  "weight_perturbation", "node_perturbation", "eprop",
-                                                 "feedback_alignment", "superspike", "rdd"};
+                                                 "feedback_alignment", "superspike", "rdd", "rmax"};
   return names;
 }
 
@@ -25,6 +26,7 @@ std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table
   if (name == "eprop" || name == "feedback_alignment" || name == "superspike")
     return std::make_unique<GradientRule>(GradientRule::parse(table, name));
   if (name == "rdd") return std::make_unique<Rdd>(Rdd::parse(table));
+  if (name == "rmax") return std::make_unique<Rmax>(Rmax::parse(table));
   return nullptr;  // the caller checked the name against rule_names()
 }
 

@@ -119,10 +119,12 @@ class Rule {
   // once per neuron and step, from the neuron's own loop, before that step's arrivals.
   virtual bool perturbs_nodes() const { return false; }
   virtual double node_perturbation(std::uint32_t /*post*/, Step /*t*/) { return 0.0; }
-  // Gradient-derived rules. wants_steps(): on_step gets every step of every target neuron of a
-  // clock-driven population (before the next step's inputs), after that step's on_pre calls.
+  // Rules that integrate over the postsynaptic neuron's history on the clock grid (e-prop,
+  // SuperSpike, R-max): wants_steps() true, and on_step gets every step of every target neuron of
+  // a clock-driven population whose model exports neuron_step (models/neuron_step.hpp), after that
+  // step's on_pre calls; t is the step's start. Per neuron, not per synapse.
   virtual bool wants_steps() const { return false; }
-  virtual void on_step(std::uint32_t /*post*/, const NeuronStep& /*step*/) {}
+  virtual void on_step(std::uint32_t /*post*/, Millis /*t*/, const NeuronStep& /*step*/) {}
   // wants_error(): on_trial_error at every trial end with an objective, after the third factor.
   virtual bool wants_error() const { return false; }
   virtual std::string readout() const { return ""; }  // the projection name the rule's feedback reads
@@ -149,6 +151,11 @@ class Rule {
   // a perturbed one on the same sample). The update belongs to the last trial of each group;
   // apical compare presents each sample that many times and keeps only those trials.
   virtual int trials_per_update() const { return 1; }
+
+  // End of a trial (or of a run without trials) at t, on the scheduler's thread, after any third
+  // factor of that time and before the trial schedule applies its sums: rules that apply updates
+  // lazily bring every synapse up to t here. Default: nothing.
+  virtual void end_trial(Millis /*t*/, WeightUpdate& /*out*/) {}
 };
 
 // Rule names a config may use, and the factory that reads a rule's own parameters from

@@ -20,7 +20,12 @@ WeightUpdate::Settings WeightUpdate::parse(const ConfigNode& t) {
 }
 
 WeightUpdate::WeightUpdate(Settings s, std::span<double> weights)
-    : s_(s), weights_(weights), measured_(weights.size(), 0.0), pending_(weights.size(), 0.0) {}
+    : s_(s), weights_(weights) {
+  // Only what the mode and schedule use: 8 bytes per synapse each (bench/RESULTS.md, memory per
+  // plastic synapse).
+  if (s_.mode == Mode::measure) measured_.assign(weights.size(), 0.0);
+  else if (s_.schedule == Schedule::trial) pending_.assign(weights.size(), 0.0);
+}
 
 double WeightUpdate::bounded(double w, double dw) const {
   switch (s_.bounds) {

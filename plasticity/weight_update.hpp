@@ -65,7 +65,7 @@ class WeightUpdate {
   }
 
   const Settings& settings() const { return s_; }
-  std::span<const double> measured() const { return measured_; }
+  std::span<const double> measured() const { return measured_; }  // empty unless mode is measure
   void clear_measured();
   // The measured update as a dense [n_pre, n_post] matrix, multapses summed.
   std::vector<double> dense_measured(std::span<const std::uint32_t> pre, std::span<const std::uint32_t> post,

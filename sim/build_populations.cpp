@@ -5,7 +5,12 @@
 #include "core/rng.hpp"
 #include "models/dendritic_presets.hpp"
 #include "models/alif_discrete.hpp"
+#include "models/aeif_cond_exp.hpp"
+#include "models/hh_cond_exp_traub.hpp"
+#include "models/izhikevich.hpp"
+#include "models/lif_cond_exp.hpp"
 #include "models/lif_discrete.hpp"
+#include "models/lif_escape.hpp"
 #include "models/lif_psc_delta.hpp"
 #include "models/lif_psc_exp.hpp"
 #include "models/rate_unit.hpp"
@@ -16,6 +21,7 @@
 #include "sim/event_population.hpp"
 #include "sim/generators.hpp"
 #include "sim/input_files.hpp"
+#include "sim/ode_population.hpp"
 
 namespace apical::detail {
 
@@ -24,7 +30,8 @@ const std::vector<std::string>& model_names() {
                                                  "li_readout", "poisson_generator", "spike_generator",
                                                  "raster_generator", "rate_unit", "cable",
                                                  "urbanczik_senn_2014", "sacramento_2018_pyramidal",
-                                                 "sacramento_2018_interneuron", "alif_discrete"};
+                                                 "sacramento_2018_interneuron", "alif_discrete", "lif_cond_exp",
+                                                 "aeif_cond_exp", "izhikevich", "hh_cond_exp_traub", "lif_escape"};
   return names;
 }
 
@@ -65,11 +72,23 @@ std::unique_ptr<Population> make_exact(const PopulationContext& ctx, const Confi
   return std::make_unique<EventPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
 }
 
+// A model integrated by OdePopulation; the population's `integrator` table chooses how.
+template <class M>
+std::unique_ptr<Population> make_ode(const PopulationContext& ctx, const ConfigNode& params) {
+  auto p = M::parse(params);
+  params.finish();
+  std::vector<std::string> fixed;
+  if constexpr (requires { M::fixed_methods(); }) fixed = M::fixed_methods();
+  OdeIntegrator in = parse_ode_integrator(ctx.table, fixed, ctx.grid);
+  return std::make_unique<OdePopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p), in);
+}
+
 template <class M>
 std::unique_ptr<Population> make_clock(const PopulationContext& ctx, const ConfigNode& params) {
   auto p = M::parse(params, ctx.grid);
   params.finish();
-  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p));
+  return std::make_unique<ClockPopulation<M>>(ctx.name, ctx.size, ctx.grid, p, initial_states<M>(ctx, p), ctx.seed,
+                                              ctx.index);
 }
 
 // Multi-compartment neurons: the generic tree and the dendritic-learning presets.
@@ -163,6 +182,11 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "cable" || model == "urbanczik_senn_2014" || model == "sacramento_2018_pyramidal" ||
       model == "sacramento_2018_interneuron")
     return make_cable(ctx, model, params);
+  if (model == "lif_cond_exp") return make_ode<LifCondExp>(ctx, params);
+  if (model == "aeif_cond_exp") return make_ode<AeifCondExp>(ctx, params);
+  if (model == "izhikevich") return make_ode<Izhikevich>(ctx, params);
+  if (model == "hh_cond_exp_traub") return make_ode<HhCondExpTraub>(ctx, params);
+  if (model == "lif_escape") return make_clock<LifEscape>(ctx, params);
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <limits>
 
+#include "core/rng.hpp"
 #include "sim/model_population.hpp"
 
 namespace apical {
@@ -18,14 +19,25 @@ class ClockPopulation final : public ModelPopulation<M> {
  public:
   using typename Base::Params, typename Base::State;
 
-  ClockPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial)
-      : Base(std::move(name), size, grid, params, std::move(initial)) {}
+  // Models that spike stochastically (a step(state, params, x, I, rng), e.g. lif_escape) get one
+  // counter-based stream per neuron, keyed by (seed, StreamKind::spiking, owner, neuron).
+  static constexpr bool stochastic = requires(State& st, const Params& pp, RandomStream& r) { M::step(st, pp, 0.0, 0.0, r); };
+
+  ClockPopulation(std::string name, std::size_t size, Grid grid, Params params, std::vector<State> initial,
+                  std::uint64_t seed = 0, std::uint32_t owner = 0)
+      : Base(std::move(name), size, grid, params, std::move(initial)) {
+    if constexpr (stochastic) {
+      for (std::size_t i = 0; i < size; ++i) rng_.emplace_back(seed, StreamKind::spiking, owner, static_cast<std::uint32_t>(i));
+      redraw();
+    }
+  }
 
   bool takes_node_perturbation() const override { return true; }
   bool graded() const override { return requires(const State& st, const Params& pp) { M::output(st, pp); }; }
   void reset(Step) override {
     Base::reset_state();
     if (free_window_ > 0) free_ = state_;
+    if constexpr (stochastic) redraw();  // the streams continue: every trial gets fresh noise
   }
 
   // The free drive (Population::track_free_drive) of models with step_free (the update without
@@ -86,14 +98,16 @@ class ClockPopulation final : public ModelPopulation<M> {
             M::step_free(free_[i], p_, x + I_ext_[i]);
           }
         }
-        const bool spiked = M::step(state_[i], p_, x + I_ext_[i]);
+        bool spiked;
+        if constexpr (stochastic) spiked = M::step(state_[i], p_, x, I_ext_[i], rng_[i]);
+        else spiked = M::step(state_[i], p_, x + I_ext_[i]);
         if (spiked) {
           spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i)});
           if (this->has_plastic_input())
             this->post_spike(static_cast<std::uint32_t>(i), Time{t, 0.0}, Base::observables_of(before));
         }
         if constexpr (requires { M::neuron_step(before, p_, spiked); })
-          if (this->has_step_rules()) this->post_step(static_cast<std::uint32_t>(i), M::neuron_step(before, p_, spiked));
+          if (this->has_step_rules()) this->post_step(static_cast<std::uint32_t>(i), t, M::neuron_step(before, p_, spiked));
       }
       if (bad < 0 && !this->finite(i)) bad = static_cast<std::int64_t>(i);
     }
@@ -104,6 +118,10 @@ class ClockPopulation final : public ModelPopulation<M> {
   Step free_window_ = 0;          // > 0: the free drive is kept, with windows of this many steps
   std::vector<State> free_;       // its state per neuron
   std::vector<double> free_max_;  // its maximum over the current window's steps so far
+  void redraw() {
+    for (std::size_t i = 0; i < state_.size(); ++i) M::redraw(state_[i], rng_[i]);
+  }
+  std::vector<RandomStream> rng_;  // per neuron, stochastic models only
 
   void sample(std::size_t i, Step t, std::span<Sampler*> samplers) {
     for (Sampler* s : samplers) {

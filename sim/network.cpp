@@ -8,6 +8,7 @@
 
 #include "sim/detail/build.hpp"
 #include "sim/generators.hpp"
+#include "sim/detail/distribution.hpp"
 #include "sim/input_files.hpp"
 
 namespace apical {
@@ -308,7 +309,11 @@ void read_trial_objective(Network& net, const ConfigNode& root) {
   tr.variable = o.string("variable", "V_m");
   if (tr.skip >= tr.length) o.fail("skip", "must be shorter than the trial (" + std::to_string(tr.length) + " steps)");
   std::string data = o.string("data", "");
-  if (o.choice("baseline", {"none", "running_mean"}, "none") == "running_mean")
+  const std::string baseline = o.choice("baseline", {"none", "running_mean", "per_sample"}, "none");
+  tr.baseline_per_sample = baseline == "per_sample";
+  if (tr.baseline_per_sample && data.empty())
+    o.fail("baseline", "\"per_sample\" keeps one mean per sample of a data set: give 'data'");
+  if (baseline != "none")
     tr.baseline_tau = o.number("baseline_tau", 10.0, Check::at_least(1.0, "trials"));
   else if (o.has("baseline_tau"))
     o.fail("baseline_tau", "is read only with baseline = \"running_mean\"");
@@ -387,6 +392,47 @@ void detail::link_rule(Network& net, std::size_t pi, const ConfigNode& pl) {
 
 namespace {
 
+void read_neuromodulators(Network& net, const ConfigNode& root) {
+  if (!root.has("neuromodulators")) return;
+  std::uint32_t index = 0;
+  for (const ConfigNode& t : root.tables("neuromodulators")) {
+    Neuromodulator m(net.seed, index);
+    m.name = "neuromodulators[" + std::to_string(index++) + "]";
+    const std::string kind = t.choice("kind", {"reward_on_pairing", "times"});
+    m.amount = t.number("amount", 1.0, Check::finite());
+    if (t.has("projections")) {
+      for (const auto& name : t.strings("projections")) {
+        std::size_t k = 0;
+        while (k < net.projections.size() && net.projections[k].name != name) ++k;
+        if (k == net.projections.size()) t.fail("projections", "no projection named '" + name + "'");
+        if (!net.projections[k].plastic()) t.fail("projections", "projection '" + name + "' is not plastic");
+        m.projections.push_back(k);
+      }
+    } else {
+      for (std::size_t k = 0; k < net.projections.size(); ++k)
+        if (net.projections[k].plastic()) m.projections.push_back(k);
+    }
+    if (kind == "times") {
+      m.kind = Neuromodulator::Kind::times;
+      for (double ms : t.numbers("times", Check::non_negative("ms"))) m.times.push_back(net.grid.from_ms(ms));
+    } else {
+      m.kind = Neuromodulator::Kind::reward_on_pairing;
+      auto node = [&](const char* pop_key, const char* node_key, std::size_t& pop, std::uint32_t& n) {
+        pop = population_of(net, t, pop_key);
+        const auto size = static_cast<std::int64_t>(net.populations[pop]->size());
+        n = static_cast<std::uint32_t>(t.integer(node_key, {}, 0, size - 1));
+      };
+      node("pre", "pre_node", m.pre, m.pre_node);
+      node("post", "post_node", m.post, m.post_node);
+      m.window = t.number("window", 10.0, Check::positive("ms"));
+      m.delay = detail::Distribution::parse(t, "delay", Check::non_negative("ms"));
+      if (m.delay.lowest() < 0.0) t.fail("delay", "a normal distribution can draw negative delays; use uniform");
+    }
+    t.finish();
+    net.neuromodulators.push_back(std::move(m));
+  }
+}
+
 // The epoch: at most the smallest delay, so that every spike reaches its targets in a later epoch.
 void choose_epoch(Network& net, const ConfigNode& root) {
   Step min_delay = std::numeric_limits<Step>::max();
@@ -419,6 +465,7 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   for (std::size_t k = 0; k < net.projections.size(); ++k)
     if (net.projections[k].plastic())
       detail::link_rule(net, k, root.table("projections").table(net.projections[k].name).table("plasticity"));
+  read_neuromodulators(net, root);
   choose_epoch(net, root);
   // Tables of the other commands (apical train, apical compare): one file describes the network
   // and what to do with it, so `apical run` accepts them and leaves them to their commands.

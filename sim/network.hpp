@@ -11,6 +11,7 @@
 #include "core/time.hpp"
 #include "objectives/objective.hpp"
 #include "sim/current_source.hpp"
+#include "sim/neuromodulator.hpp"
 #include "sim/population.hpp"
 #include "sim/projection.hpp"
 
@@ -48,8 +49,10 @@ struct OutputSpec {
 //   skip = 2                     # trace steps dropped at the trial's start (delays), default 0
 //   variable = "V_m"             # the observable traced (default V_m; "rate" for rate units)
 //   data = "set.h5"              # labels / targets: trial k uses sample k mod samples
-//   baseline = "none"            # or "running_mean": deliver reward minus a running mean
-//   baseline_tau = 10.0          # trials (>= 1), with "running_mean"
+//   baseline = "none"            # or "running_mean": deliver reward minus a running mean;
+//                                # "per_sample": one running mean per sample of `data` (a
+//                                # critic per stimulus, SCIENCE.md 7.4)
+//   baseline_tau = 10.0          # trials (>= 1) of the mean (per sample: trials of that sample)
 //
 // Third factor: at every trial's end the objective's reward R reaches every plastic projection
 // (Rule::on_third_factor, every target neuron), as R or, with a running-mean baseline, as the
@@ -63,6 +66,7 @@ struct TrialSpec {
   Step skip = 0;
   std::string variable = "V_m";
   double baseline_tau = 0;            // trials; 0: no baseline (the reward itself is delivered)
+  bool baseline_per_sample = false;   // one running mean per sample (k mod samples)
   std::vector<std::int64_t> labels;   // per sample
   std::vector<double> targets;        // per sample, [steps, units]
   std::size_t samples = 0;            // in the data set (0: none)
@@ -84,6 +88,7 @@ struct Network {
   std::vector<CurrentSource> sources;
   OutputSpec output;
   TrialSpec trials;
+  std::vector<Neuromodulator> neuromodulators;  // [[neuromodulators]] (sim/neuromodulator.hpp)
   std::string config_path, config_text;
 
   std::size_t population_index(const std::string& name) const;  // size() if absent

@@ -178,8 +178,8 @@ class Population {
 
   bool has_step_rules() const { return !step_rules_.empty(); }
   // Neuron i's step t (clock-driven populations, rules that want_steps()).
-  void post_step(std::uint32_t i, const NeuronStep& step) {
-    for (std::size_t k : step_rules_) (*projections_)[k].rule->on_step(i, step);
+  void post_step(std::uint32_t i, Step t, const NeuronStep& step) {
+    for (std::size_t k : step_rules_) (*projections_)[k].rule->on_step(i, grid_.ms(Time{t, 0.0}), step);
   }
 
   Grid grid_;

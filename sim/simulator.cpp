@@ -101,16 +101,27 @@ ObjectiveResult Simulator::evaluate_trial(std::int64_t trial) {
 // the Hebbian term's mean out of the update), delivered at t1 to every target neuron of every
 // plastic projection. post_state is the neuron's observables at t1 (observable() gives the state
 // at the last epoch boundary, which is t1). Rbar starts at 0 and follows R after the delivery:
-// Rbar += (R - Rbar) / baseline_tau. Runs on the scheduler's thread; rules without a third-factor
-// hook ignore it. Returns the value delivered.
-double Simulator::deliver_third_factor(Step t1, double reward) {
+// Rbar += (R - Rbar) / baseline_tau; with "per_sample" each sample (trial k mod samples) has its
+// own Rbar. Runs on the scheduler's thread; rules without a third-factor hook ignore it. Returns
+// the value delivered.
+double Simulator::deliver_third_factor(Step t1, double reward, std::int64_t trial) {
   const double tau = net_.trials.baseline_tau;
-  const double value = tau > 0 ? reward - reward_baseline_ : reward;
-  if (tau > 0) reward_baseline_ += (reward - reward_baseline_) / tau;
+  const std::size_t samples = std::max<std::size_t>(1, net_.trials.samples);
+  double& mean = reward_baseline_[net_.trials.baseline_per_sample ? static_cast<std::size_t>(trial) % samples : 0];
+  const double value = tau > 0 ? reward - mean : reward;
+  if (tau > 0) mean += (reward - mean) / tau;
+  deliver_to_rules(t1, value, nullptr);
+  return value;
+}
+
+// `value` reaches every target neuron of the given plastic projections (nullptr: all of them).
+void Simulator::deliver_to_rules(Step t1, double value, const std::vector<std::size_t>* projections) {
   const Millis t = net_.grid.ms(t1);
   std::vector<double> state;
-  for (auto& p : net_.projections) {
+  for (std::size_t pi = 0; pi < net_.projections.size(); ++pi) {
+    Projection& p = net_.projections[pi];
     if (!p.plastic()) continue;
+    if (projections && std::find(projections->begin(), projections->end(), pi) == projections->end()) continue;
     const Population& pop = *net_.populations[p.target];
     const auto n_obs = static_cast<int>(pop.observables().size());
     state.resize(static_cast<std::size_t>(n_obs));
@@ -119,7 +130,19 @@ double Simulator::deliver_third_factor(Step t1, double reward) {
       p.rule->on_third_factor(j, t, value, p.incoming(j), state, *p.update);
     }
   }
-  return value;
+}
+
+// Neuromodulators ([[neuromodulators]], sim/neuromodulator.hpp): this epoch's spikes schedule
+// pulses; the pulses due by t1 are delivered now, at the epoch boundary t1.
+void Simulator::deliver_neuromodulators(RunObserver& observer, Step t1) {
+  for (std::size_t m = 0; m < net_.neuromodulators.size(); ++m) {
+    Neuromodulator& nm = net_.neuromodulators[m];
+    nm.observe(last_spikes_, net_.grid);
+    for (double amount : nm.take_due(t1)) {
+      deliver_to_rules(t1, amount, &nm.projections);
+      observer.neuromodulator(m, t1, amount);
+    }
+  }
 }
 
 // Per-neuron learning signals (docs/eprop.md): the objective's derivative with respect to its
@@ -163,6 +186,7 @@ void Simulator::restart(Step at) {
   for (auto& b : blocks_)
     for (auto& slot : b.ring) slot.clear();
   for (auto& s : last_spikes_) s.clear();
+  for (auto& m : net_.neuromodulators) m.restart(at);
 }
 
 // The previous epoch's spikes, filed into the rings of blocks [lo, hi) by arrival step. Per
@@ -292,6 +316,7 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
   for (std::size_t r = 0; r < samplers_.size(); ++r)
     if (samplers_[r].n_rows > 0) observer.samples(r, samplers_[r]);
   observe_trial();
+  deliver_neuromodulators(observer, t1);
   observer.epoch_done(t1);
   result.reached = t1;
   const Step trial = net_.trials.count > 0 ? net_.trials.length : net_.duration;
@@ -302,12 +327,15 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
     std::optional<ObjectiveResult> r;
     if (net_.trials.objective) {
       r = evaluate_trial(index);
-      const double delivered = deliver_third_factor(t1, r->reward);
+      const double delivered = deliver_third_factor(t1, r->reward, index);
       observer.third_factor(index, t1, delivered);
       deliver_trial_error(t1, trial, *r);
     }
     for (auto& p : net_.projections)
-      if (p.plastic()) p.update->end_trial();
+      if (p.plastic()) {
+        p.rule->end_trial(net_.grid.ms(t1), *p.update);  // lazily applied updates, up to t1
+        p.update->end_trial();
+      }
     observer.trial_done(index, t1, r ? &*r : nullptr);
     if (t1 < net_.duration) {
       if (net_.trials.reset) {
@@ -325,7 +353,8 @@ RunResult Simulator::run(RunObserver& observer, const std::atomic<bool>* stop) {
   RunResult result;
   result.spike_counts.assign(net_.populations.size(), 0);
   restart(0);
-  reward_baseline_ = 0.0;
+  for (auto& m : net_.neuromodulators) m.start();
+  reward_baseline_.assign(std::max<std::size_t>(1, net_.trials.samples), 0.0);
   const Step trial = net_.trials.count > 0 ? net_.trials.length : std::numeric_limits<Step>::max();
   const std::size_t n_blocks = blocks_.size();
   Step t0 = 0, t1 = 0;

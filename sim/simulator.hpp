@@ -31,6 +31,8 @@ class RunObserver {
   // to the plastic projections (the reward, or reward minus its running baseline).
   virtual void third_factor(std::int64_t /*trial*/, Step /*t1*/, double /*value*/) {}
   virtual void trial_done(std::int64_t /*trial*/, Step /*t1*/, const ObjectiveResult* /*result*/) {}
+  // A pulse of neuromodulator `index` ([[neuromodulators]]) was delivered at t1.
+  virtual void neuromodulator(std::size_t /*index*/, Step /*t1*/, double /*amount*/) {}
 };
 
 struct RunResult {
@@ -69,8 +71,10 @@ class Simulator {
   void prepare_samplers(Step t0, Step t1);
   void observe_trial();  // collect what the objective reads, once per epoch
   ObjectiveResult evaluate_trial(std::int64_t trial);
-  double deliver_third_factor(Step t1, double reward);  // returns the value delivered
   void deliver_trial_error(Step t1, Step length, const ObjectiveResult& r);
+  double deliver_third_factor(Step t1, double reward, std::int64_t trial);  // returns the value delivered
+  void deliver_to_rules(Step t1, double value, const std::vector<std::size_t>* projections);
+  void deliver_neuromodulators(RunObserver& observer, Step t1);
 
   Network& net_;
   int threads_;
@@ -82,7 +86,7 @@ class Simulator {
   // The objective's view of the current trial: V_m of its population on every step, or counts.
   Sampler objective_sampler_;
   std::vector<double> trial_trace_, trial_counts_;
-  double reward_baseline_ = 0.0;  // Rbar of [trials.objective] baseline = "running_mean"
+  std::vector<double> reward_baseline_;  // Rbar of [trials.objective] baseline (one per sample with "per_sample")
 };
 
 }  // namespace apical

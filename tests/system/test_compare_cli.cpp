@@ -155,3 +155,37 @@ rule = "weight_perturbation"
   CHECK_THAT(read_text(dir / "log.txt"), Contains("c.toml:") && Contains("compare.rules.wp.projections.w3") &&
                                              Contains("no projection 'w3'; did you mean"));
 }
+
+// Checkpoints of `apical train`: epoch 0 holds the config's weights, so its reference gradient is
+// the one compare computes at the config's weights; a later checkpoint has other weights and a
+// lower loss on the samples the trials present.
+TEST_CASE("apical compare reads the checkpoints of apical train", "[system][compare]") {
+  TempDir dir;
+  const std::string training = R"(
+[training]
+optimizer = "adam"
+lr = 0.01
+epochs = 3
+batch_size = 2
+test_samples = 1
+checkpoints = [0, 3]
+)";
+  write(dir / "t.toml", network_config() + training);
+  REQUIRE(run_apical("train " + dir / "t.toml" + " -o " + dir / "t.h5", dir / "train.txt") == 0);
+  const std::string rules = R"(
+bootstrap = 0
+[compare.rules.backprop]
+kind = "gradient"
+)";
+  write(dir / "c.toml", network_config() + training + "[compare]\ntrials = 3\ncheckpoints = { file = \"" + dir / "t.h5" +
+                            "\", epochs = [0, 3] }\n" + rules);
+  write(dir / "plain.toml", network_config() + "[compare]\ntrials = 3\n" + rules);
+  REQUIRE(run_apical("compare " + dir / "c.toml" + " -o " + dir / "c.h5", dir / "log.txt") == 0);
+  REQUIRE(run_apical("compare " + dir / "plain.toml" + " -o " + dir / "plain.h5", dir / "log2.txt") == 0);
+  h5::Handle c = h5::open_file(dir / "c.h5"), plain = h5::open_file(dir / "plain.h5");
+  CHECK(h5::read_array<double>(c.get(), "/compare/epoch_0/gradient/w1").data ==
+        h5::read_array<double>(plain.get(), "/compare/initial/gradient/w1").data);
+  CHECK(attr(c.get(), "/compare/epoch_0", "loss") == attr(plain.get(), "/compare/initial", "loss"));
+  CHECK(attr(c.get(), "/compare/epoch_3", "loss") < attr(c.get(), "/compare/epoch_0", "loss"));
+  CHECK(attr(c.get(), "/compare/epoch_3/rules/backprop", "theta_bias_deg") < 1e-4);
+}
