@@ -83,8 +83,14 @@ class MeasuredUpdates final : public RunObserver {
     for (auto& b : blocks_) store_ = store_ && b.n_pre * b.n_post * static_cast<std::size_t>(trials) <= store_limit;
   }
   std::vector<UpdateTrials> all;  // per block, every trial (kept for the metrics)
+  double loss_sum = 0;
+  std::int64_t loss_count = 0;
 
-  void trial_done(std::int64_t trial, Step, const ObjectiveResult*) override {
+  void trial_done(std::int64_t trial, Step, const ObjectiveResult* result) override {
+    if (result) {
+      loss_sum += result->loss;
+      ++loss_count;
+    }
     if ((trial + 1) % per_update_ != 0) return;  // an update's earlier trials (baselines)
     all.resize(blocks_.size());
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
@@ -190,17 +196,84 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
     spec.rules.push_back(std::move(rule));
   }
   if (spec.rules.empty()) rules.fail_table("lists no rule");
+  // The reference: the surrogate gradient, or (stochastic networks, which have none) the mean
+  // update of one of the listed rules over reference_trials independent trials.
+  const std::string reference = c.string("reference", "gradient");
+  if (reference != "gradient") {
+    auto it = std::find_if(spec.rules.begin(), spec.rules.end(), [&](const auto& r) { return r.label == reference; });
+    if (it == spec.rules.end()) c.fail("reference", "is \"gradient\" or the label of a rule in [compare.rules]");
+    if (it->is_gradient) c.fail("reference", "names a kind = \"gradient\" rule; use reference = \"gradient\"");
+    for (const auto& r : spec.rules)
+      if (r.is_gradient) c.fail("reference", "a rule reference leaves no surrogate gradient for rule '" + r.label + "'");
+    spec.reference_rule = reference;
+    spec.reference_trials = c.integer("reference_trials", 10 * it->trials, 2, 100'000'000);
+  } else if (c.has("reference_trials")) {
+    c.fail("reference_trials", "is only used with reference = \"<rule>\"");
+  }
   c.finish();
   return spec;
 }
+
+namespace {
+
+// Runs a plasticity rule in measure mode for `trials` updates at the network's current weights
+// and returns every block's update per trial; `loss` gets the mean trial loss. The network is
+// static again afterwards.
+std::vector<UpdateTrials> simulate_rule(Network& net, const CompareRuleSpec& rule, std::int64_t trials,
+                                        std::vector<BlockResult>& blocks, std::size_t store_limit, int threads,
+                                        const std::function<void(std::int64_t)>& done, double& loss) {
+  const std::int64_t count = net.trials.count;
+  const Step duration = net.duration;
+  for (std::size_t i = 0; i < rule.projections.size(); ++i) {
+    Projection& p = net.projections[rule.projections[i]];
+    detail::attach_rule(p, net, *net.populations[p.target], rule.plasticity[i], true);
+  }
+  for (std::size_t i = 0; i < rule.projections.size(); ++i) detail::link_rule(net, rule.projections[i], rule.plasticity[i]);
+  // A rule whose update takes k trials (paired perturbation) sees each sample k times.
+  int k = 1;
+  for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
+  net.trials.count = trials * k;
+  net.duration = net.trials.count * net.trials.length;
+  std::vector<std::size_t> order;
+  for (std::int64_t r = 0; r < net.trials.count; ++r)
+    order.push_back(rule.fixed_input ? rule.sample : net.trials.sample_of(r / k));
+  net.present_samples(order);
+  MeasuredUpdates observer(net, blocks, store_limit, trials, k, done);
+  Simulator sim(net, threads);
+  sim.run(observer);
+  net.present_samples({});
+  net.trials.count = count;
+  net.duration = duration;
+  make_static(net);
+  loss = observer.loss_sum / static_cast<double>(std::max<std::int64_t>(observer.loss_count, 1));
+  return std::move(observer.all);
+}
+
+std::vector<double> mean_of(const UpdateTrials& u, std::size_t n) {
+  std::vector<double> mean(n, 0.0);
+  for (const auto& row : u)
+    for (std::size_t i = 0; i < n; ++i) mean[i] += row[i];
+  for (auto& m : mean) m /= static_cast<double>(std::max<std::size_t>(u.size(), 1));
+  return mean;
+}
+
+BlockResult block_of(const Network& net, std::size_t k) {
+  const Projection& p = net.projections[k];
+  BlockResult b;
+  b.projection = k;
+  b.n_pre = p.row.size() - 1;
+  b.n_post = net.populations[p.target]->size();
+  return b;
+}
+
+}  // namespace
 
 std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec, int threads,
                                           const CompareProgress& progress) {
   using Clock = std::chrono::steady_clock;
   std::vector<std::vector<double>> built;
   for (auto& p : net.projections) built.push_back(p.weight);
-  const std::int64_t count = net.trials.count;
-  const Step duration = net.duration;
+  const bool gradient_reference = spec.reference_rule.empty();
   // Every trial index any rule presents, recorded once (the same at every checkpoint).
   auto samples_of = [&](const CompareRuleSpec& r) { return trial_indices(r.trials, r.fixed_input, r.sample); };
   const std::vector<std::int64_t> samples = trial_indices(spec.trials, spec.fixed_input, spec.sample);
@@ -211,7 +284,7 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
   }
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  const TrialInputs inputs = record_inputs(net, distinct);
+  const TrialInputs inputs = gradient_reference ? record_inputs(net, distinct) : TrialInputs{};
   std::vector<CheckpointResult> results;
 
   for (std::size_t c = 0; c < spec.checkpoints.size(); ++c) {
@@ -221,7 +294,27 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
     make_static(net);
     CheckpointResult res;
     res.spec = ck;
-    const NetworkGradient g = network_gradient(net, inputs, samples, threads, spec.gradient);
+    NetworkGradient g;
+    if (gradient_reference) {
+      g = network_gradient(net, inputs, samples, threads, spec.gradient);
+    } else {
+      // The reference is a rule's mean update over reference_trials trials with noise independent
+      // of the measured runs: its perturbation streams are keyed by seed + 1, and intrinsic noise
+      // (escape-noise streams) continues where the previous run left it.
+      const CompareRuleSpec& rr = *std::find_if(spec.rules.begin(), spec.rules.end(),
+                                               [&](const auto& r) { return r.label == spec.reference_rule; });
+      std::vector<BlockResult> blocks;
+      for (std::size_t k : rr.projections) blocks.push_back(block_of(net, k));
+      const std::uint64_t seed = net.seed;
+      net.seed = seed + 1;
+      auto u = simulate_rule(net, rr, spec.reference_trials, blocks, 0, threads, [&](std::int64_t done) {
+        if (progress) progress(c, "reference " + rr.label, done, spec.reference_trials);
+      }, g.loss);
+      net.seed = seed;
+      g.grad.assign(net.projections.size(), {});
+      for (std::size_t b = 0; b < blocks.size(); ++b)
+        g.grad[blocks[b].projection] = mean_of(u[b], blocks[b].n_pre * blocks[b].n_post);
+    }
     res.loss = g.loss;
     res.gradient = g.grad;
     const std::vector<std::size_t> all_blocks = differentiable(net, g);
@@ -235,19 +328,17 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
       rr.sample = rule.sample;
       // A rule with its own trials or inputs is compared with the gradient over its own trials.
       const std::vector<std::int64_t> rule_samples = samples_of(rule);
-      const bool own = rule_samples != samples;
+      const bool own = gradient_reference && rule_samples != samples;
       const NetworkGradient own_g = own ? network_gradient(net, inputs, rule_samples, threads, spec.gradient) : NetworkGradient{};
       const NetworkGradient& ref = own ? own_g : g;
       const auto& blocks = rule.projections.empty() ? all_blocks : rule.projections;
       for (std::size_t k : blocks) {
         if (k >= g.grad.size() || g.grad[k].empty())
           throw ConfigError(net.config_path + ": [compare.rules." + rule.label + "]: projection '" +
-                            net.projections[k].name + "' has no surrogate gradient (its source does not spike on the clock grid?)");
-        const Projection& p = net.projections[k];
-        BlockResult b;
-        b.projection = k;
-        b.n_pre = p.row.size() - 1;
-        b.n_post = net.populations[p.target]->size();
+                            net.projections[k].name +
+                            (gradient_reference ? "' has no surrogate gradient (its source does not spike on the clock grid?)"
+                                                : "' is not measured by the reference rule '" + spec.reference_rule + "'"));
+        BlockResult b = block_of(net, k);
         b.gradient = ref.grad[k];
         b.own_reference = own;
         rr.blocks.push_back(std::move(b));
@@ -264,39 +355,12 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
         for (std::size_t b = 0; b < rr.blocks.size(); ++b)
           if (rr.blocks[b].gradient.size() * static_cast<std::size_t>(rule.trials) <= spec.store_limit) rr.blocks[b].updates = u[b];
       } else {
-        for (std::size_t i = 0; i < rule.projections.size(); ++i) {
-          Projection& p = net.projections[rule.projections[i]];
-          detail::attach_rule(p, net, *net.populations[p.target], rule.plasticity[i], true);
-        }
-        for (std::size_t i = 0; i < rule.projections.size(); ++i)
-          detail::link_rule(net, rule.projections[i], rule.plasticity[i]);
-        // A rule whose update takes k trials (paired perturbation) sees each sample k times.
-        int k = 1;
-        for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
-        net.trials.count = rule.trials * k;
-        net.duration = net.trials.count * net.trials.length;
-        std::vector<std::size_t> order;
-        for (std::int64_t r = 0; r < net.trials.count; ++r)
-          order.push_back(rule.fixed_input ? rule.sample : net.trials.sample_of(r / k));
-        net.present_samples(order);
-        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, rule.trials, k, [&](std::int64_t done) {
+        double loss = 0;
+        u = simulate_rule(net, rule, rule.trials, rr.blocks, spec.store_limit, threads, [&](std::int64_t done) {
           if (progress) progress(c, rule.label, done, rule.trials);
-        });
-        Simulator sim(net, threads);
-        sim.run(observer);
-        u = std::move(observer.all);
-        net.present_samples({});
-        net.trials.count = count;
-        net.duration = duration;
-        make_static(net);
+        }, loss);
       }
-      for (std::size_t b = 0; b < rr.blocks.size(); ++b) {
-        auto& mean = rr.blocks[b].mean_update;
-        mean.assign(rr.blocks[b].gradient.size(), 0.0);
-        for (const auto& row : u[b])
-          for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += row[i];
-        for (auto& m : mean) m /= static_cast<double>(u[b].size());
-      }
+      for (std::size_t b = 0; b < rr.blocks.size(); ++b) rr.blocks[b].mean_update = mean_of(u[b], rr.blocks[b].gradient.size());
       rr.alignment = metrics(rr.blocks, u, spec.alignment);
       rr.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       res.rules.push_back(std::move(rr));

@@ -28,6 +28,13 @@
 //   rule = "eprop"                                     # exactly as in [projections.X.plasticity];
 //   feedback = "symmetric"                             # mode is forced to "measure"
 //
+// reference = "<rule label>" (with reference_trials = N, default 10 x that rule's trials) replaces
+// the surrogate gradient, for stochastic networks that have none (e.g. lif_escape): at each
+// checkpoint the named rule first runs N trials whose mean update is g (SCIENCE.md 8.2 reference
+// (ii): a likelihood-ratio estimate with many trials), with noise independent of the measured
+// runs (perturbation streams keyed by seed + 1; a stochastic neuron's streams continue). Then
+// every rule, the named one included, is measured against it; kind = "gradient" is then refused.
+//
 // The reference g of a checkpoint is the surrogate gradient of the mean trial loss over the
 // samples the trials present (each trial from the initial state), so that with inputs =
 // "dataset" it is the exact gradient over the same finite data distribution the updates sample.
@@ -71,6 +78,8 @@ struct CompareSpec {
   std::size_t store_limit = 10'000'000;
   std::vector<CheckpointSpec> checkpoints;
   std::vector<CompareRuleSpec> rules;
+  std::string reference_rule;              // empty: the surrogate gradient
+  std::int64_t reference_trials = 0;
 };
 
 // Reads [compare] (ConfigError naming file, line and key on anything wrong), including the

@@ -12,6 +12,9 @@ Run from anywhere; paths are relative to the repository. Steps (docs/rule-atlas.
 2. examples/rule_atlas_rate.toml (the same task with tanh rate units): `apical train` with
    method = "rule" (feedback alignment learns, checkpoints on its own trajectory), then
    `apical compare` (FA and backprop at those checkpoints) -> OUT/rule_atlas_rate{-train,}.h5.
+2b. examples/rule_atlas_rmax.toml (10 escape-noise LIF hidden units): `apical compare` with
+   reference = "rmax" (a many-trial likelihood-ratio reference; no surrogate gradient exists for
+   escape noise): R-max and node perturbation -> OUT/rule_atlas_rmax.h5.
 3. RDD's own panel: examples/rdd_network_size.py (Lansdell & Kording's confounded-noise
    setting, N = 10 neurons, correlation c) -> OUT/rule_atlas_rdd.json.
 4. Learning: the spiking network trained by rules in learn mode (e-prop symmetric, e-prop
@@ -49,14 +52,14 @@ SETTINGS = {
                        "backprop_dataset": 500, "rdd": 500},
                     bootstrap=200, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                     rdd=["--N", "10", "--c", "0.01", "0.5", "0.99", "--seconds", "20", "--reps", "2"],
-                    learn_epochs=5),
+                    learn_epochs=5, rmax_trials=500, rmax_reference=5000),
     "full": dict(epochs=10, checkpoints=[0, 1, 3, 10], compare=[0, 1, 3, 10],
                  R={"node_perturbation": 2000, "node_perturbation_hidden": 2000, "weight_perturbation": 10000,
                     "backprop_dataset": 500, "rdd": 2000},
                  bootstrap=500, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                  rdd=["--N", "10", "46", "--c", "0.01", "0.25", "0.5", "0.75", "0.99", "--seconds", "100",
                       "--reps", "5"],
-                 learn_epochs=15),
+                 learn_epochs=15, rmax_trials=2000, rmax_reference=20000),
 }
 
 # Rules trained in learn mode (step 4): plasticity tables for w1 and w2, and objective baseline.
@@ -141,6 +144,13 @@ def rate_config(s, out):
                    f'{{ file = "{out}/rule_atlas_rate-train.h5", epochs = {tlist(s["rate_checkpoints"])} }}')
 
 
+def rmax_config(s):
+    text = open(os.path.join(HERE, "rule_atlas_rmax.toml")).read()
+    text = set_key(text, "compare", "bootstrap", s["bootstrap"])
+    text = set_key(text, "compare", "trials", s["rmax_trials"])
+    return set_key(text, "compare", "reference_trials", s["rmax_reference"])
+
+
 def learn_config(rule, epochs):
     text = open(os.path.join(HERE, "rule_atlas.toml")).read()
     text = drop_sections(drop_sections(text, "compare"), "training")
@@ -209,6 +219,8 @@ def map_rows(rows, epoch):
         if r["network"] == "rate":
             if r["rule"] != "feedback_alignment" or r["epoch"] != max_epoch(rows, "rate"):
                 continue
+        elif r["network"] == "escape":
+            pass  # initial weights only
         elif r["epoch"] != epoch:
             continue
         if r["proj"] == "w2" and any(q["rule"] == r["rule"] and q["network"] == r["network"] and q["proj"] == "w1"
@@ -237,12 +249,13 @@ def draw(rows, rdd_rows, epoch, out):
         yerr = [[max(y - m.get("theta_bias_deg_lo", y), 0)], [max(m.get("theta_bias_deg_hi", y) - y, 0)]]
         c = plt.cm.tab10(i % 10)
         name = f"{r['rule']} [{r['proj']}]" + (" rate net, epoch %d" % r["epoch"] if r["network"] == "rate" else "") + \
+            (" escape-noise net vs R-max ref." if r["network"] == "escape" else "") + \
             (" (dataset)" if r["inputs"] == "dataset" else "")
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="osD^v<>pP*"[i % 10], color=c, mfc="none" if zero else c,
                     capsize=3, ms=7, label=name)
         # Text beside the point; points at the same place share one label.
         key = (round(np.log10(x), 1), round(y / 3))
-        placed.setdefault(key, [x, y, c, []])[3].append(r["rule"])
+        placed.setdefault(key, [x, y, c, []])[3].append(r["rule"] + (" (esc.)" if r["network"] == "escape" else ""))
     for x, y, c, names in placed.values():
         ax.annotate(" = ".join(names), (x, y), fontsize=7, color=c, xytext=(6, -3), textcoords="offset points")
     ax.set_xscale("log")
@@ -294,7 +307,7 @@ def draw_decomposition(rows, epoch, out):
     labels, par, perp = [], [], []
     for r in pts:
         m = r["m"]
-        labels.append(f"{r['rule']} [{r['proj']}]" + (" rate" if r["network"] == "rate" else ""))
+        labels.append(f"{r['rule']} [{r['proj']}]" + (f" ({r['network']} net)" if r["network"] != "spiking" else ""))
         norm = np.hypot(m["mu_parallel_norm"], m["mu_perp_norm"]) or 1.0
         par.append((1.0 if m["alpha_star"] >= 0 else -1.0) * m["mu_parallel_norm"] / norm)
         perp.append(m["mu_perp_norm"] / norm)
@@ -340,6 +353,10 @@ def main():
                                         *t()], os.path.join(ROOT, P("rule_atlas_rate-train.log")))
         times["rate compare"] = run([apical, "compare", P("rule_atlas_rate.toml"), "-o", P("rule_atlas_rate.h5"), *t()],
                                     os.path.join(ROOT, P("rule_atlas_rate.log")))
+        open(os.path.join(ROOT, P("rule_atlas_rmax.toml")), "w").write(rmax_config(s))
+        times["escape-noise compare (R-max)"] = run(
+            [apical, "compare", P("rule_atlas_rmax.toml"), "-o", P("rule_atlas_rmax.h5"), *t()],
+            os.path.join(ROOT, P("rule_atlas_rmax.log")))
         times["RDD panel"] = run(["/usr/bin/python3", os.path.join(HERE, "rdd_network_size.py"), "--apical", apical,
                                   *s["rdd"], "--json", P("rule_atlas_rdd.json"), "-o", P("rule_atlas_rdd.png")],
                                  os.path.join(ROOT, P("rule_atlas_rdd.log")))
@@ -358,6 +375,8 @@ def main():
 
     rows = read_points(os.path.join(ROOT, P("rule_atlas.h5")), "spiking") + \
         read_points(os.path.join(ROOT, P("rule_atlas_rate.h5")), "rate")
+    if os.path.exists(os.path.join(ROOT, P("rule_atlas_rmax.h5"))):
+        rows += read_points(os.path.join(ROOT, P("rule_atlas_rmax.h5")), "escape")
     rdd_json = os.path.join(ROOT, P("rule_atlas_rdd.json"))
     rdd_rows = json.load(open(rdd_json)) if os.path.exists(rdd_json) else []
     epoch = s["compare"][-1]

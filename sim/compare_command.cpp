@@ -142,7 +142,9 @@ int compare_command(const CompareArgs& args) {
                                       {"sample", static_cast<std::int64_t>(spec.sample)},
                                       {"surrogate_scale", spec.gradient.surrogate_scale},
                                       {"bootstrap", static_cast<std::int64_t>(spec.alignment.bootstrap_resamples)},
-                                      {"ci_level", spec.alignment.ci_level}});
+                                      {"ci_level", spec.alignment.ci_level},
+                                      {"reference", spec.reference_rule.empty() ? std::string("gradient") : spec.reference_rule},
+                                      {"reference_trials", spec.reference_trials}});
 
     const bool progress = !args.quiet && isatty(STDERR_FILENO);
     const std::size_t n_runs = spec.checkpoints.size() * spec.rules.size();

@@ -3,8 +3,10 @@
 //
 //   /run                                  the config text, seed, threads, version, times
 //   /compare                              attributes trials, inputs, sample, surrogate_scale,
-//                                         bootstrap, ci_level
-//   /compare/<checkpoint>/                attributes epoch (-1: the config's weights), loss
+//                                         bootstrap, ci_level, reference ("gradient" or a rule's
+//                                         label), reference_trials
+//   /compare/<checkpoint>/                attributes epoch (-1: the config's weights), loss (of the
+//                                         reference's trials)
 //     gradient/<projection>               float64 [n_pre, n_post]: the reference g over the
 //                                         trials of [compare] (every differentiable projection)
 //     rules/<rule>/                       attributes: the metrics of the whole network (below),

@@ -185,3 +185,73 @@ TEST_CASE("the tiny rule atlas reproduces the calibration points, identically fo
       }
     }
 }
+
+namespace {
+
+// examples/rule_atlas_rmax.toml (escape-noise hidden layer) with its [compare] replaced.
+std::string rmax_config(const std::string& compare) {
+  std::string text = read_text(std::string(APICAL_SOURCE_DIR) + "/examples/rule_atlas_rmax.toml");
+  std::size_t c = text.find("\n[compare]\n");
+  REQUIRE(c != std::string::npos);
+  text = text.substr(0, c + 1);
+  std::string data = APICAL_SOURCE_DIR;
+  data += "/data/spike_patterns.h5";
+  std::string quoted = "\"";
+  quoted += data;
+  quoted += "\"";
+  replace_all(text, "\"data/spike_patterns.h5\"", quoted);
+  return text + compare;
+}
+
+}  // namespace
+
+// reference = "<rule>": a network with escape noise has no surrogate gradient, so R-max's own
+// many-trial mean (independent noise) is the reference. R-max measured against it must be
+// unbiased within its interval (alpha*'s 95 % interval contains 1, theta_bias's reaches 0); the
+// reference is written as the checkpoint's gradient; misuses are config errors naming the key.
+TEST_CASE("apical compare with a rule as the reference (R-max on escape noise)", "[system][atlas]") {
+  TempDir dir;
+  std::ofstream(dir / "rmax.toml") << rmax_config(R"(
+[compare]
+trials = 300
+inputs = "fixed"
+bootstrap = 200
+reference = "rmax"
+reference_trials = 3000
+[compare.rules.rmax.projections.w1]
+rule = "rmax"
+)");
+  REQUIRE(run_apical("compare " + dir / "rmax.toml" + " -o " + dir / "rmax.h5 -t 1", dir / "rmax.log") == 0);
+  h5::Handle f = h5::open_file(dir / "rmax.h5");
+  const std::string r = "/compare/initial/rules/rmax/w1";
+  INFO(read_text(dir / "rmax.log"));
+  CHECK(attr(f.get(), r, "alpha_star_lo") <= 1.0);
+  CHECK(attr(f.get(), r, "alpha_star_hi") >= 1.0);
+  CHECK(attr(f.get(), r, "theta_bias_deg_lo") == 0.0);
+  CHECK(attr(f.get(), r, "var_rel") > 1.0);  // a single trial is noisy
+  const auto g = h5::read_array<double>(f.get(), "/compare/initial/gradient/w1");
+  CHECK(g.shape == h5::Shape{100, 10});
+  // The reference is not the measured runs' mean (independent noise).
+  CHECK(g.data != h5::read_array<double>(f.get(), r + "/mean_update").data);
+
+  std::ofstream(dir / "bad.toml") << rmax_config(R"(
+[compare]
+trials = 10
+reference = "rmx"
+[compare.rules.rmax.projections.w1]
+rule = "rmax"
+)");
+  CHECK(run_apical("compare " + dir / "bad.toml" + " -o " + dir / "bad.h5", dir / "bad.log") == 2);
+  CHECK(read_text(dir / "bad.log").find("compare.reference") != std::string::npos);
+  std::ofstream(dir / "bad2.toml") << rmax_config(R"(
+[compare]
+trials = 10
+reference = "rmax"
+[compare.rules.backprop]
+kind = "gradient"
+[compare.rules.rmax.projections.w1]
+rule = "rmax"
+)");
+  CHECK(run_apical("compare " + dir / "bad2.toml" + " -o " + dir / "bad2.h5", dir / "bad2.log") == 2);
+  CHECK(read_text(dir / "bad2.log").find("no surrogate gradient for rule 'backprop'") != std::string::npos);
+}
