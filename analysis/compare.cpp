@@ -13,16 +13,6 @@ namespace apical {
 
 namespace {
 
-std::size_t projection_of(const Network& net, const ConfigNode& t, const std::string& key, const std::string& name) {
-  std::vector<std::string> names;
-  for (std::size_t k = 0; k < net.projections.size(); ++k) {
-    if (net.projections[k].name == name) return k;
-    names.push_back(net.projections[k].name);
-  }
-  std::string hint = nearest(name, names);
-  t.fail(key, "no projection '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-}
-
 // Weights of checkpoint `epoch` of an `apical train` file, read (and checked synapse by synapse)
 // into the network, taken out, and the network's own weights put back.
 CheckpointSpec read_checkpoint(const ConfigNode& c, const std::string& file, std::int64_t epoch, Network& net) {
@@ -170,11 +160,11 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
     read_inputs(r, net, rule.fixed_input, rule.sample, spec.fixed_input, spec.sample);
     if (rule.is_gradient) {
       if (r.has("projections"))
-        for (const auto& name : r.strings("projections")) rule.projections.push_back(projection_of(net, r, "projections", name));
+        for (const auto& name : r.strings("projections")) rule.projections.push_back(detail::projection_of(net, r, "projections", name));
     } else {
       ConfigNode pr = r.table("projections");
       for (const auto& name : pr.keys()) {
-        std::size_t k = projection_of(net, pr, name, name);
+        std::size_t k = detail::projection_of(net, pr, name, name);
         if (!pr.is_table(name)) pr.fail(name, "must be a plasticity table (rule = \"...\", ...)");
         rule.projections.push_back(k);
         rule.plasticity.push_back(pr.table(name));

@@ -1,5 +1,7 @@
 #include "analysis/training.hpp"
 
+#include "sim/detail/build.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -8,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "sim/detail/build.hpp"
 #include "sim/h5.hpp"
 #include "sim/simulator.hpp"
 
@@ -78,14 +81,7 @@ TrainingSpec parse_training(const ConfigNode& t, const Network& net) {
 
   if (t.has("projections")) {
     for (const auto& name : t.strings("projections")) {
-      std::size_t k = 0;
-      while (k < net.projections.size() && net.projections[k].name != name) ++k;
-      if (k == net.projections.size()) {
-        std::vector<std::string> names;
-        for (auto& p : net.projections) names.push_back(p.name);
-        std::string hint = nearest(name, names);
-        t.fail("projections", "no projection named '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-      }
+      const std::size_t k = detail::projection_of(net, t, "projections", name);
       if (!differentiable_target(net, net.projections[k]))
         t.fail("projections", "'" + name + "' targets a population the gradient does not cover (lif_discrete, "
                               "li_readout, rate_unit)");

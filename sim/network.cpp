@@ -61,6 +61,17 @@ Step grid_steps(const ConfigNode& t, const std::string& key, double ms, const Gr
 
 }  // namespace
 
+std::size_t detail::projection_of(const Network& net, const ConfigNode& t, const std::string& key,
+                                  const std::string& name) {
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < net.projections.size(); ++k) {
+    if (net.projections[k].name == name) return k;
+    names.push_back(net.projections[k].name);
+  }
+  std::string hint = nearest(name, names);
+  t.fail(key, "no projection named '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+}
+
 std::size_t detail::population_of(const Network& net, const ConfigNode& t, const std::string& key) {
   std::string name = t.string(key);
   std::size_t k = net.population_index(name);
@@ -252,14 +263,7 @@ void read_output(Network& net, const ConfigNode& root) {
   }
   if (o.has("weights")) {
     for (const auto& name : o.strings("weights")) {
-      std::size_t k = 0;
-      while (k < net.projections.size() && net.projections[k].name != name) ++k;
-      if (k == net.projections.size()) {
-        std::vector<std::string> names;
-        for (auto& p : net.projections) names.push_back(p.name);
-        std::string hint = nearest(name, names);
-        o.fail("weights", "no projection named '" + name + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-      }
+      const std::size_t k = detail::projection_of(net, o, "weights", name);
       out.weight_projections.push_back(k);
     }
   }
@@ -402,9 +406,7 @@ void read_neuromodulators(Network& net, const ConfigNode& root) {
     m.amount = t.number("amount", 1.0, Check::finite());
     if (t.has("projections")) {
       for (const auto& name : t.strings("projections")) {
-        std::size_t k = 0;
-        while (k < net.projections.size() && net.projections[k].name != name) ++k;
-        if (k == net.projections.size()) t.fail("projections", "no projection named '" + name + "'");
+        const std::size_t k = detail::projection_of(net, t, "projections", name);
         if (!net.projections[k].plastic()) t.fail("projections", "projection '" + name + "' is not plastic");
         m.projections.push_back(k);
       }

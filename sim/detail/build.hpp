@@ -22,6 +22,8 @@ struct PopulationContext {
 const std::vector<std::string>& model_names();
 // The population a key names, or a ConfigError with a did-you-mean hint.
 std::size_t population_of(const Network& net, const ConfigNode& t, const std::string& key);
+// The projection called `name` (given by key `key` of t), or a ConfigError with a did-you-mean hint.
+std::size_t projection_of(const Network& net, const ConfigNode& t, const std::string& key, const std::string& name);
 std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
                                             const ConfigNode& params);
 // Gives a projection the rule its plasticity table describes, checked against the target's

@@ -21,11 +21,13 @@
 #include <vector>
 
 #include "../temp_dir.hpp"
+#include "command.hpp"
 #include "sim/h5.hpp"
 #include "sim/input_files.hpp"
 
 using namespace apical;
 using test::TempDir;
+using test::read_text;
 using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
 
@@ -36,12 +38,6 @@ std::string write_file(const std::string& path, const std::string& text) {
   return path;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // ---- running the binary ------------------------------------------------------------------
 

@@ -12,27 +12,18 @@
 #include <string>
 
 #include "../temp_dir.hpp"
+#include "command.hpp"
 #include "sim/h5.hpp"
 
 using namespace apical;
 using Catch::Matchers::Contains;
 using test::TempDir;
+using test::read_text;
+using test::run_apical;
 
 namespace {
 
-int run_apical(const std::string& args, const std::string& log) {
-  std::string cmd = std::string(APICAL_BINARY) + " " + args + " > " + log + " 2>&1";
-  int status = std::system(cmd.c_str());
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string network_config() {
   const std::string data = std::string(APICAL_SOURCE_DIR) + "/data/reference/surrogate/ff_reg_20_10_3_s10.h5";
@@ -153,7 +144,7 @@ rule = "weight_perturbation"
 )");
   CHECK(run_apical("compare " + dir / "c.toml" + " -o " + dir / "c.h5", dir / "log.txt") == 2);
   CHECK_THAT(read_text(dir / "log.txt"), Contains("c.toml:") && Contains("compare.rules.wp.projections.w3") &&
-                                             Contains("no projection 'w3'; did you mean"));
+                                             Contains("no projection named 'w3'; did you mean"));
 }
 
 // Checkpoints of `apical train`: epoch 0 holds the config's weights, so its reference gradient is

@@ -11,28 +11,18 @@
 #include <string>
 
 #include "../temp_dir.hpp"
+#include "command.hpp"
 #include "sim/h5.hpp"
 
 using namespace apical;
 using Catch::Matchers::Contains;
 using test::TempDir;
+using test::read_text;
+using test::run_apical;
 
 namespace {
 
-// Runs `apical ARGS`, stdout and stderr into log; returns the exit code.
-int run_apical(const std::string& args, const std::string& log) {
-  std::string cmd = std::string(APICAL_BINARY) + " " + args + " > " + log + " 2>&1";
-  int status = std::system(cmd.c_str());
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void check_close(const h5::Array<double>& mine, const h5::Array<double>& ref) {
   REQUIRE(mine.shape == ref.shape);
