@@ -15,8 +15,6 @@
 // - a rule with its own trials and inputs (backprop over 20 samples, inputs = "dataset") is
 //   compared with the gradient over its own trials: its mean update is that gradient (1e-12);
 // - rerunning gives identical files, and so does 2 threads instead of 1.
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
@@ -25,26 +23,15 @@
 #include <string>
 
 #include "../temp_dir.hpp"
+#include "command.hpp"
 #include "sim/h5.hpp"
 
 using namespace apical;
+using test::read_text;
+using test::run_apical;
 using test::TempDir;
 
 namespace {
-
-int run_apical(const std::string& args, const std::string& log) {
-  std::string cmd = std::string(APICAL_BINARY) + " " + args + " > " + log + " 2>&1";
-  int status = std::system(cmd.c_str());
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
