@@ -234,8 +234,26 @@ def max_epoch(rows, network):
     return max(r["epoch"] for r in rows if r["network"] == network)
 
 
+def markdown(rows, epoch):
+    """The map's points (and FA's trajectory) as a Markdown table, for docs/rule-atlas.md."""
+    pts = map_rows(rows, epoch) + [r for r in rows if r["network"] == "rate" and r["rule"] == "feedback_alignment"
+                                   and r["proj"] == "w1" and r["epoch"] != max_epoch(rows, "rate")]
+    out = ["| rule | network, layer | epoch | inputs | R | theta_bias (deg) | Var_rel | alpha* | mean cos | flags |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in pts:
+        m = r["m"]
+        out.append(f"| {r['rule']} | {r['network']}, {r['proj']} | {r['epoch'] if r['epoch'] >= 0 else 'initial'} | "
+                   f"{r['inputs']} | {r['trials']} | {fmt_ci(m, 'theta_bias_deg', '%.1f')} | "
+                   f"{fmt_ci(m, 'var_rel', '%.3g')} | {fmt_ci(m, 'alpha_star', '%.3g')} | "
+                   f"{fmt_ci(m, 'mean_cos', '%.3f')} | {m.get('flags', '')} |")
+    return "\n".join(out) + "\n"
+
+
+COLORS = [plt.cm.tab10(i) for i in range(10)] + [plt.cm.Dark2(i) for i in (0, 2, 3, 5, 6)]
+
+
 def draw(rows, rdd_rows, epoch, out):
-    fig = plt.figure(figsize=(17, 5.6))
+    fig = plt.figure(figsize=(17, 7.2))
     ax = fig.add_subplot(1, 3, (1, 1))
     pts = map_rows(rows, epoch)
     pos = [r["m"]["var_rel"] for r in pts if r["m"]["var_rel"] > 0]
@@ -247,7 +265,7 @@ def draw(rows, rdd_rows, epoch, out):
         zero = not m["var_rel"] > 0
         xerr = [[max(x - max(m.get("var_rel_lo", x), floor), 0)], [max(m.get("var_rel_hi", x) - x, 0)]]
         yerr = [[max(y - m.get("theta_bias_deg_lo", y), 0)], [max(m.get("theta_bias_deg_hi", y) - y, 0)]]
-        c = plt.cm.tab10(i % 10)
+        c = COLORS[i % len(COLORS)]
         name = f"{r['rule']} [{r['proj']}]" + (" rate net, epoch %d" % r["epoch"] if r["network"] == "rate" else "") + \
             (" escape-noise net vs R-max ref." if r["network"] == "escape" else "") + \
             (" (dataset)" if r["inputs"] == "dataset" else "")
@@ -265,7 +283,7 @@ def draw(rows, rdd_rows, epoch, out):
     ax.set_ylabel("theta_bias (degrees)")
     ax.set_ylim(-5, 130)
     ax.set_title(f"(a) bias/variance map, spiking net at epoch {epoch}")
-    ax.legend(fontsize=6, loc="center right", ncol=1)
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
 
     ax = fig.add_subplot(1, 3, 2)
     for (net, rule, proj, style) in [("rate", "feedback_alignment", "w1", "s-"),
@@ -379,7 +397,7 @@ def main():
         rows += read_points(os.path.join(ROOT, P("rule_atlas_rmax.h5")), "escape")
     rdd_json = os.path.join(ROOT, P("rule_atlas_rdd.json"))
     rdd_rows = json.load(open(rdd_json)) if os.path.exists(rdd_json) else []
-    epoch = s["compare"][-1]
+    epoch = 3  # a checkpoint of both versions: mid-training (at 10 the training loss is ~0.02)
     draw(rows, rdd_rows, epoch, os.path.join(ROOT, P("rule_atlas_map.png")))
     draw_decomposition(rows, epoch, os.path.join(ROOT, P("rule_atlas_decomposition.png")))
     text = table(rows)
@@ -394,6 +412,7 @@ def main():
         text += "\nwall times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()) + \
             f", total {time.time() - t0:.1f}\n"
     open(os.path.join(ROOT, P("rule_atlas_table.txt")), "w").write(text + "\n")
+    open(os.path.join(ROOT, P("rule_atlas_table.md")), "w").write(markdown(rows, epoch))
     print()
     print(text)
     print(f"\nfiles in {os.path.join(ROOT, out)}: rule_atlas.h5, rule_atlas-train.h5, rule_atlas_rate.h5, "
