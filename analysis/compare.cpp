@@ -85,7 +85,7 @@ class MeasuredUpdates final : public RunObserver {
     all.resize(blocks_.size());
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       const Projection& p = net_.projections[blocks_[b].projection];
-      auto u = p.update->dense_measured(p.pre, p.post, blocks_[b].n_pre, blocks_[b].n_post);
+      auto u = p.update->dense_measured(p.sources(), p.post, blocks_[b].n_pre, blocks_[b].n_post);
       all[b].push_back(u);
       if (store_) blocks_[b].updates.push_back(std::move(u));
     }

@@ -55,6 +55,9 @@ struct CableReceptor {
   bool conductance = false;
   double tau = 0.0;      // ms; 0: the input summed in a grid step holds during that step only
   double E = 0.0;        // reversal (conductance receptors)
+  // > 0: a nudging receptor (dendritic presets): the input x of the grid step is a rate, and the
+  // compartment gets g_nudge (phi^{-1}(x) - V) with the cell's own phi (no input, no nudging).
+  double g_nudge = 0.0;
 };
 
 // A linear combination x of node voltages, reported as x, phi(x) or h(x) = d ln phi / dx.

@@ -92,6 +92,12 @@ void sacramento_output(const ConfigNode& c, const Grid& grid, CableSpec& s, int 
   const double E_inh = c.number("E_inh", -1.0, Check::finite());
   add_receptor(s, "soma.g_exc", soma, true, 0.0, E_exc);
   add_receptor(s, "soma.g_inh", soma, true, 0.0, E_inh);
+  // Nudging toward the potential whose rate arrives (the interneuron's teacher u^P_{k+1}, sent
+  // as phi(u^P_{k+1}) by the pyramidal neuron it shadows).
+  const double g_som = c.number("g_som", 0.8, Check::positive());
+  const double tau_nudge = c.number("tau_nudge", 0.0, Check::non_negative("ms"));
+  add_receptor(s, "soma.nudge", soma, true, tau_nudge, 0.0);
+  s.receptors.back().g_nudge = g_som;
   const std::string out = c.choice("output", {"rate", "hazard"}, "rate");
   s.output = out == "rate" ? CableSpec::Output::rate : CableSpec::Output::hazard;
   s.out_node = soma;
@@ -113,11 +119,12 @@ CableSpec sacramento_2018_pyramidal(const ConfigNode& c, const Grid& grid) {
   const double g_A = c.number("g_A", 0.8, Check::positive());
   // Instantaneous dendrites: no capacitance, unit leak, so v equals the input of the step.
   const int basal = add_node(s, "basal", soma, 0.0, 1.0, g_B, true);
-  add_receptor(s, "basal.syn", basal, false, 0.0, 0.0);
+  const double tau_dend = c.number("tau_dend", 0.0, Check::non_negative("ms"));
+  add_receptor(s, "basal.syn", basal, false, tau_dend, 0.0);
   int api = -1;
   if (apical) {
     api = add_node(s, "apical", soma, 0.0, 1.0, g_A, true);
-    add_receptor(s, "apical.syn", api, false, 0.0, 0.0);
+    add_receptor(s, "apical.syn", api, false, tau_dend, 0.0);
   } else if (c.has("g_A")) {
     c.fail("g_A", "is set but apical = false");
   }
@@ -139,7 +146,7 @@ CableSpec sacramento_2018_interneuron(const ConfigNode& c, const Grid& grid) {
   const int soma = sacramento_soma(c, s, g_lk);
   const double g_D = c.number("g_D", 1.0, Check::positive());
   const int dend = add_node(s, "dend", soma, 0.0, 1.0, g_D, true);
-  add_receptor(s, "dend.syn", dend, false, 0.0, 0.0);
+  add_receptor(s, "dend.syn", dend, false, c.number("tau_dend", 0.0, Check::non_negative("ms")), 0.0);
   add_voltage_observables(s, "V_", "1");
   const double att = g_D / (g_lk + g_D);
   s.observables.push_back({"u", "1", {{soma, 1.0}}, Fn::linear});

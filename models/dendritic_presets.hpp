@@ -26,13 +26,19 @@
 //   (phi_max 1, k 1, beta 1, theta 0).
 //   Parameters: g_lk 0.1, g_B 1, g_A 0.8, E_exc 1, E_inh -1, noise sigma 0.1, apical = true
 //   (false: an output-layer neuron without apical compartment, g_A = 0).
-//   Receptors: basal.syn, apical.syn, soma.g_exc, soma.g_inh (all held for the grid step).
+//   Receptors: basal.syn, apical.syn, soma.g_exc, soma.g_inh (all held for the grid step);
+//   soma.nudge: g_som (phi^{-1}(x) - u) with x the input of the step (a rate: the nudging toward
+//   the potential of the neuron that sent it; no input, no nudging), g_som 0.8.
+//   tau_dend (ms, default 0): > 0 makes the dendritic receptors exponential currents (the
+//   dendrite then low-passes spikes: the hazard-spiking microcircuit), tau_nudge likewise for
+//   soma.nudge (a spike train filtered with weight 1/tau_nudge reads as its rate in 1/ms).
 //   Observables: V_soma, V_basal, V_apical, u, v_B, v_A, v_B_hat = g_B/(g_lk + g_B + g_A) v_B,
 //   phi = phi(u), phi_v_B_hat = phi(v_B_hat).
 //
 // sacramento_2018_interneuron:
 //   du/dt = -g_lk u + g_D (v - u) + g_exc(E_exc - u) + g_inh(E_inh - u) + sigma xi,
-//   v = inputs to dend.syn (instantaneous), g_D 1; nudged through soma.g_exc/soma.g_inh.
+//   v = inputs to dend.syn (instantaneous, or tau_dend), g_D 1; nudged through soma.g_exc/soma.g_inh
+//   or soma.nudge (as the pyramidal neuron: toward u^P_{k+1}, sent as phi(u^P_{k+1})).
 //   Observables: V_soma, V_dend, u, v, v_hat = g_D/(g_lk + g_D) v, phi, phi_v_hat.
 //
 // Integration: Crank-Nicolson with dt = h by default (`integrator` as for "cable").

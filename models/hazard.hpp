@@ -10,6 +10,7 @@
 // The rate function used by the Urbanczik-Senn and Sacramento presets (SCIENCE.md 4.1):
 //   phi(u) = phi_max / (1 + k exp(beta (theta - u)))   [phi_max in 1/ms = kHz]
 #pragma once
+#include <algorithm>
 #include <cmath>
 
 #include "core/rng.hpp"
@@ -21,6 +22,12 @@ struct SigmoidRate {
   double operator()(double u) const { return phi_max / (1.0 + k * std::exp(beta * (theta - u))); }
   // h(u) = d ln phi / du = beta / (1 + exp(-beta (theta - u)) / k)
   double log_slope(double u) const { return beta / (1.0 + std::exp(-beta * (theta - u)) / k); }
+  // The potential whose rate is r, for 0 < r < phi_max (r / phi_max is clamped into [0.001, 0.999]:
+  // a noisy estimate of a rate, e.g. a filtered spike train, then gives at most theta +- 6.9 / beta).
+  double inverse(double r) const {
+    const double x = std::clamp(r / phi_max, 1e-3, 1.0 - 1e-3);
+    return theta - std::log((1.0 / x - 1.0) / k) / beta;
+  }
 };
 
 class HazardClock {

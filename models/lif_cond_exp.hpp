@@ -1,6 +1,8 @@
 // lif_cond_exp: leaky integrate-and-fire neuron with exponentially decaying conductances, the
 // COBA neuron of Brette et al. 2007 (benchmark 1). NEST equivalent: iaf_cond_exp (same
-// equations, parameter names and defaults). Integrated by OdePopulation (sim/ode_population.hpp).
+// equations, parameter names and defaults). By default integrated in closed form plus quadrature
+// between events (integrator method "exact": models/lif_cond_exp_exact.hpp, EventPopulation); with
+// `integrator = { method = "dopri5", ... }` by OdePopulation (sim/ode_population.hpp), the reference.
 //
 //   C_m dV/dt   = -g_L (V - E_L) - g_ex (V - E_ex) - g_in (V - E_in) + I_e + I_ext
 //   dg_ex/dt    = -g_ex / tau_syn_ex,        dg_in/dt = -g_in / tau_syn_in

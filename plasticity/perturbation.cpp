@@ -33,7 +33,7 @@ void WeightPerturbation::on_third_factor(std::uint32_t post, Millis, double valu
 
 void NodePerturbation::bind(const SynapseTable& s, const std::vector<std::string>&) {
   base_.bind(s.n_post);
-  e_.assign(s.pre.size(), 0.0);
+  e_.assign(s.size(), 0.0);
   zeta_.assign(s.n_post, 0.0);
 }
 

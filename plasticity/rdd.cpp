@@ -34,7 +34,7 @@ void Rdd::bind(const SynapseTable& s, const std::vector<std::string>&) {
   below_.assign(s.n_post, Side{});
   spiked_.assign(s.n_post, Side{});
   silent_.assign(s.n_post, Side{});
-  x_.assign(s.pre.size(), 0.0);
+  x_.assign(s.size(), 0.0);
 }
 
 void Rdd::reset() { x_.assign(x_.size(), 0.0); }

@@ -14,7 +14,7 @@ void Rmax::bind(const SynapseTable& s, const std::vector<std::string>& obs) {
   arrivals_.assign(s.n_post, {});
   beta_.assign(s.n_post, 0.0);
   first_.assign(s.n_post, 0.0);
-  e_.assign(s.pre.size(), 0.0);
+  e_.assign(s.size(), 0.0);
 }
 
 void Rmax::reset() {

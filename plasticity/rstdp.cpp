@@ -27,10 +27,10 @@ Rstdp::Params Rstdp::parse(const ConfigNode& t) {
 }
 
 void Rstdp::bind(const SynapseTable& s, const std::vector<std::string>&) {
-  stdp_.bind(s.pre.size(), s.n_post);
-  c_.assign(s.pre.size(), Trace{});
+  stdp_.bind(s);
+  c_.assign(s.size(), Trace{});
   pulses_.assign(s.n_post, {});
-  post_of_.assign(s.post.begin(), s.post.end());
+  post_of_ = s.post;
 }
 
 void Rstdp::reset() {

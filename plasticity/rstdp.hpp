@@ -49,7 +49,8 @@
 // Parameters (Izhikevich 2007 values): tau_plus 20 ms, tau_minus 20 ms, A_plus 1.0, A_minus 1.5
 // (eligibility units per pairing; the weight changes by eta * c * d), tau_c 1000 ms, tau_d 0 ms
 // (0: each third factor is a pulse that acts at once; Izhikevich's d uses 200 ms); pairing
-// "all_to_all" (default) or "nearest" as in stdp_pair. Izhikevich's weight cap [0, 4] mV is
+// "all_to_all" (default) or "nearest", and presynaptic "auto" (default) or "per_synapse", as in
+// stdp_pair. Izhikevich's weight cap [0, 4] mV is
 // `bounds = "hard"`, w_min, w_max of the plasticity table (plasticity/weight_update.hpp).
 #pragma once
 #include <vector>
@@ -75,11 +76,17 @@ class Rstdp final : public Rule {
   void bind(const SynapseTable& s, const std::vector<std::string>& post_observables) override;
   void reset() override;
   void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override;
+  void on_arrival(std::uint32_t syn, std::uint32_t post, Millis t, double, PostState s, WeightUpdate& out) override {
+    Rstdp::on_pre(syn, post, t, s, out);  // one virtual call per arrival, not two
+  }
   void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
                WeightUpdate& out) override;
   void on_third_factor(std::uint32_t post, Millis t, double value, std::span<const std::uint32_t> incoming,
                        PostState, WeightUpdate& out) override;
   void end_trial(Millis t, WeightUpdate& out) override;
+  bool wants_source_arrivals() const override { return stdp_.per_source; }
+  void on_source_arrivals(std::span<const SourceArrival> a, Step next) override { stdp_.x_src.arrivals(a, next); }
+  bool per_source() const { return stdp_.per_source; }  // presynaptic traces per source neuron
 
   // Eligibility of synapse syn decayed to t (for tests and diagnostics).
   double eligibility(std::uint32_t syn, Millis t) const { return c_[syn].at(t, p_.tau_c); }
@@ -101,7 +108,7 @@ class Rstdp final : public Rule {
   PairStdp stdp_;
   std::vector<Trace> c_;                   // per synapse eligibility, tau_c
   std::vector<std::vector<Pulse>> pulses_;  // per postsynaptic neuron, in time order (tau_d > 0)
-  std::vector<std::uint32_t> post_of_;      // per synapse
+  std::span<const std::uint32_t> post_of_;  // per synapse: the projection's targets (not a copy)
 };
 
 }  // namespace apical

@@ -1,6 +1,7 @@
 // The rule registry: an explicit list from config names to rules.
 #include "plasticity/rule.hpp"
 
+#include "plasticity/dendritic.hpp"
 #include "plasticity/perturbation.hpp"
 #include "plasticity/eprop.hpp"
 #include "plasticity/rdd.hpp"
@@ -13,7 +14,9 @@ namespace apical {
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = {"stdp_pair", "stdp_triplet", "rstdp",
                                                  "weight_perturbation", "node_perturbation", "eprop",
-                                                 "feedback_alignment", "superspike", "rdd", "rmax"};
+                                                 "feedback_alignment", "superspike", "rdd", "rmax",
+                                                 "urbanczik_senn_2014", "sacramento_2018_basal",
+                                                 "sacramento_2018_interneuron", "sacramento_2018_apical"};
   return names;
 }
 
@@ -27,6 +30,9 @@ std::unique_ptr<Rule> make_rule(const std::string& name, const ConfigNode& table
     return std::make_unique<GradientRule>(GradientRule::parse(table, name));
   if (name == "rdd") return std::make_unique<Rdd>(Rdd::parse(table));
   if (name == "rmax") return std::make_unique<Rmax>(Rmax::parse(table));
+  if (name == "urbanczik_senn_2014") return std::make_unique<UrbanczikSenn>(UrbanczikSenn::parse(table));
+  if (name == "sacramento_2018_basal" || name == "sacramento_2018_interneuron" || name == "sacramento_2018_apical")
+    return std::make_unique<SacramentoRule>(SacramentoRule::parse(table, name));
   return nullptr;  // the caller checked the name against rule_names()
 }
 

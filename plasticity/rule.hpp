@@ -25,15 +25,21 @@
 #include "core/config.hpp"
 #include "core/time.hpp"
 #include "models/neuron_step.hpp"
+#include "plasticity/source_traces.hpp"
 #include "plasticity/weight_update.hpp"
 
 namespace apical {
 
-// The synapses of one projection as a rule sees them, indexed by synapse id.
+// The synapses of one projection as a rule sees them, indexed by synapse id. Synapses are stored
+// by source: those of source i are row[i] .. row[i+1]-1. The source of a synapse is not stored
+// (4 bytes per synapse); a rule that needs it builds a SourceIndex from `row`.
 struct SynapseTable {
   std::size_t n_pre = 0, n_post = 0;
-  std::span<const std::uint32_t> pre, post;  // per synapse
-  std::span<const double> weight;            // current weights (read only: updates go through WeightUpdate)
+  std::span<const std::uint64_t> row;   // [n_pre + 1]
+  std::span<const std::uint32_t> post;  // per synapse, its target
+  std::span<const double> weight;       // current weights (read only: updates go through WeightUpdate)
+  Step common_delay = 0;                // steps, if every synapse has this delay; 0 if delays differ
+  std::size_t size() const { return post.size(); }
 };
 
 // What a rule learns at the start of every trial (the start of a run is trial 0's): enough to
@@ -106,6 +112,13 @@ class Rule {
                           WeightUpdate& out) {
     on_pre(syn, post, t, post_state, out);
   }
+  // Presynaptic state per source neuron (plasticity/source_traces.hpp): a rule for which
+  // wants_source_arrivals() is true (asked after bind; only projections with a common delay) gets,
+  // at the end of every epoch, on the scheduler's thread, the arrivals at its synapses of that
+  // epoch's source spikes, in time order, and `next`, the first step of the next epoch. Called
+  // before the end-of-trial hooks and reset() of that time.
+  virtual bool wants_source_arrivals() const { return false; }
+  virtual void on_source_arrivals(std::span<const SourceArrival> /*arrivals*/, Step /*next*/) {}
   // The postsynaptic neuron `post` spikes at time t; `incoming` lists its synapses in this projection.
   virtual void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming,
                        PostState post_state, WeightUpdate& out) = 0;
@@ -125,6 +138,13 @@ class Rule {
   // step's on_pre calls; t is the step's start. Per neuron, not per synapse.
   virtual bool wants_steps() const { return false; }
   virtual void on_step(std::uint32_t /*post*/, Millis /*t*/, const NeuronStep& /*step*/) {}
+  // Rules whose integrand is continuous in time (plasticity/dendritic.hpp): wants_state_steps()
+  // makes multi-compartment (cable) populations call on_state_step at the end of every grid step
+  // of every target neuron, at time t = the next step's start, with the neuron's observables then
+  // and its incoming synapses in this projection (after that step's arrivals and spikes).
+  virtual bool wants_state_steps() const { return false; }
+  virtual void on_state_step(std::uint32_t /*post*/, Millis /*t*/, std::span<const std::uint32_t> /*incoming*/,
+                             PostState /*post_state*/, WeightUpdate& /*out*/) {}
   // wants_error(): on_trial_error at every trial end with an objective, after the third factor.
   virtual bool wants_error() const { return false; }
   virtual std::string readout() const { return ""; }  // the projection name the rule's feedback reads

@@ -8,16 +8,13 @@ PairStdp::Params PairStdp::parse(const ConfigNode& t, Params p) {
   p.A_plus = t.number("A_plus", p.A_plus, Check::non_negative());
   p.A_minus = t.number("A_minus", p.A_minus, Check::non_negative());
   p.nearest = t.choice("pairing", {"all_to_all", "nearest"}, "all_to_all") == "nearest";
+  p.per_synapse = t.choice("presynaptic", {"auto", "per_synapse"}, "auto") == "per_synapse";
   return p;
 }
 
-void StdpPair::bind(const SynapseTable& s, const std::vector<std::string>&) { stdp_.bind(s.pre.size(), s.n_post); }
+void StdpPair::bind(const SynapseTable& s, const std::vector<std::string>&) { stdp_.bind(s); }
 
 void StdpPair::reset() { stdp_.reset(); }
-
-void StdpPair::on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) {
-  out.propose(syn, stdp_.pre(syn, post, t));
-}
 
 void StdpPair::on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
                        WeightUpdate& out) {
@@ -38,8 +35,8 @@ StdpTriplet::Params StdpTriplet::parse(const ConfigNode& t) {
 }
 
 void StdpTriplet::bind(const SynapseTable& s, const std::vector<std::string>&) {
-  r1_.assign(s.pre.size(), Trace{});
-  r2_.assign(s.pre.size(), Trace{});
+  r1_.assign(s.size(), Trace{});
+  r2_.assign(s.size(), Trace{});
   o1_.assign(s.n_post, Trace{});
   o2_.assign(s.n_post, Trace{});
 }

@@ -3,8 +3,14 @@
 //
 //   pre spike arrives at t:  raw update -A_minus * y_post(t),  then x_pre += 1
 //   post spike at t:         raw update +A_plus  * x_pre(t),   then y_post += 1
-//   x_pre decays with tau_plus (one trace per synapse: it counts arrivals, delays included),
+//   x_pre decays with tau_plus (it counts the arrivals at the synapse, delays included),
 //   y_post with tau_minus (one trace per postsynaptic neuron).
+//
+// Where x_pre lives (`presynaptic`): "auto" (default) keeps it per source neuron when every
+// synapse of the projection has the same delay, which is exact (plasticity/source_traces.hpp;
+// 16 bytes per source neuron instead of per synapse), and per synapse otherwise; "per_synapse"
+// always per synapse (for comparison). Per plastic synapse stdp_pair then stores only the
+// projection's target 4 + weight 8 and the post-major index 4 (sim/projection.hpp): 16 bytes.
 //
 // All-to-all pairing: every earlier spike of the other side contributes. Weight change of one
 // pre-before-post pair at lag dt > 0: +eta A_plus exp(-dt/tau_plus); post-before-pre at lag
@@ -13,26 +19,17 @@
 // Parameters: tau_plus 20 ms, tau_minus 20 ms, A_plus 1.0, A_minus 1.05 (in weight units per
 // pairing; eta scales them); pairing "all_to_all" (default) or "nearest": a trace is set to 1 at
 // its own side's spike instead of incremented, so only the nearest earlier spike of the other
-// side counts (symmetric nearest-neighbour, Morrison et al. 2008).
+// side counts (symmetric nearest-neighbour, Morrison et al. 2008); presynaptic "auto" (default)
+// or "per_synapse" (above).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "plasticity/rule.hpp"
+#include "plasticity/source_traces.hpp"
 
 namespace apical {
-
-// An exponentially decaying trace, updated lazily at the events that read it.
-struct Trace {
-  double value = 0.0;
-  Millis last = 0.0;
-  double at(Millis t, double tau) const { return value * std::exp(-(t - last) / tau); }
-  // A spike of the trace's own side at t: +1 (all-to-all), or back to 1 (nearest).
-  void bump(Millis t, double tau, bool nearest = false) {
-    value = nearest ? 1.0 : at(t, tau) + 1.0;
-    last = t;
-  }
-};
 
 // The pair-STDP machinery stdp_pair and rstdp share: traces, pairing, and the increment each
 // spike produces. `pre` and `post` return/emit the increments; the rule decides where they go
@@ -41,29 +38,61 @@ struct PairStdp {
   struct Params {
     double tau_plus = 20.0, tau_minus = 20.0, A_plus = 1.0, A_minus = 1.05;
     bool nearest = false;
+    bool per_synapse = false;  // presynaptic = "per_synapse": never per source neuron
   };
-  // Reads tau_plus, tau_minus, A_plus, A_minus, pairing; defaults from `defaults`.
+  // Reads tau_plus, tau_minus, A_plus, A_minus, pairing, presynaptic; defaults from `defaults`.
   static Params parse(const ConfigNode& t, Params defaults);
 
   Params p;
+  bool per_source = false;    // x_pre per source neuron (x_src) rather than per synapse (x_pre)
   std::vector<Trace> x_pre;   // per synapse, tau_plus
+  SourceTraces x_src;         // per source neuron, tau_plus
   std::vector<Trace> y_post;  // per postsynaptic neuron, tau_minus
+  const double* weight = nullptr;  // the projection's weights, only to prefetch them
 
-  void bind(std::size_t synapses, std::size_t posts) {
-    x_pre.assign(synapses, Trace{});
-    y_post.assign(posts, Trace{});
+  void bind(const SynapseTable& s) {
+    weight = s.weight.data();
+    per_source = !p.per_synapse && s.common_delay > 0 && s.row.size() == s.n_pre + 1 && s.n_pre > 0;
+    x_pre.assign(per_source ? 0 : s.size(), Trace{});
+    if (per_source) x_src.bind(s.row, s.n_post, p.tau_plus, p.nearest);
+    y_post.assign(s.n_post, Trace{});
   }
-  void reset() { bind(x_pre.size(), y_post.size()); }
+  void reset() {
+    std::fill(x_pre.begin(), x_pre.end(), Trace{});
+    x_src.reset();
+    std::fill(y_post.begin(), y_post.end(), Trace{});
+  }
   // A presynaptic arrival at synapse syn: its depression increment.
   double pre(std::uint32_t syn, std::uint32_t post, Millis t) {
     double increment = -p.A_minus * y_post[post].at(t, p.tau_minus);
-    x_pre[syn].bump(t, p.tau_plus, p.nearest);
+    if (per_source) x_src.saw(post, t);  // the source's trace itself moves between epochs
+    else x_pre[syn].bump(t, p.tau_plus, p.nearest);
     return increment;
   }
   // A postsynaptic spike: emit(syn, potentiation increment) for each incoming synapse.
   template <class Emit>
   void post(std::uint32_t post_id, Millis t, std::span<const std::uint32_t> incoming, Emit emit) {
-    for (std::uint32_t syn : incoming) emit(syn, p.A_plus * x_pre[syn].at(t, p.tau_plus));
+    // A neuron's incoming synapses lie scattered in source order: their weights (and per-synapse
+    // traces) are fetched a few synapses ahead, so that the cache misses overlap.
+    constexpr std::size_t ahead = 8;
+    const std::size_t n = incoming.size();
+    auto fetch = [&](std::size_t k) {
+      __builtin_prefetch(weight + incoming[k], 1);
+      if (!per_source) __builtin_prefetch(x_pre.data() + incoming[k], 0);
+    };
+    for (std::size_t k = 0; k < std::min(ahead, n); ++k) fetch(k);
+    if (per_source) {
+      const Millis seen = x_src.seen(post_id);
+      for (std::size_t k = 0; k < n; ++k) {
+        if (k + ahead < n) fetch(k + ahead);
+        emit(incoming[k], p.A_plus * x_src.at(incoming[k], seen, t));
+      }
+    } else {
+      for (std::size_t k = 0; k < n; ++k) {
+        if (k + ahead < n) fetch(k + ahead);
+        emit(incoming[k], p.A_plus * x_pre[incoming[k]].at(t, p.tau_plus));
+      }
+    }
     y_post[post_id].bump(t, p.tau_minus, p.nearest);
   }
 };
@@ -77,9 +106,19 @@ class StdpPair final : public Rule {
   std::string name() const override { return "stdp_pair"; }
   void bind(const SynapseTable& s, const std::vector<std::string>& post_observables) override;
   void reset() override;
-  void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override;
+  void on_pre(std::uint32_t syn, std::uint32_t post, Millis t, PostState, WeightUpdate& out) override {
+    out.propose(syn, stdp_.pre(syn, post, t));
+  }
+  // Every arrival comes here: one virtual call, not two (the default forwards to on_pre).
+  void on_arrival(std::uint32_t syn, std::uint32_t post, Millis t, double, PostState, WeightUpdate& out) override {
+    out.propose(syn, stdp_.pre(syn, post, t));
+  }
   void on_post(std::uint32_t post, Millis t, std::span<const std::uint32_t> incoming, PostState,
                WeightUpdate& out) override;
+  bool wants_source_arrivals() const override { return stdp_.per_source; }
+  void on_source_arrivals(std::span<const SourceArrival> a, Step next) override { stdp_.x_src.arrivals(a, next); }
+
+  bool per_source() const { return stdp_.per_source; }
 
  private:
   PairStdp stdp_;

@@ -27,17 +27,6 @@ WeightUpdate::WeightUpdate(Settings s, std::span<double> weights)
   else if (s_.schedule == Schedule::trial) pending_.assign(weights.size(), 0.0);
 }
 
-double WeightUpdate::bounded(double w, double dw) const {
-  switch (s_.bounds) {
-    case Bounds::none: return w + dw;
-    case Bounds::hard: return std::clamp(w + dw, s_.w_min, s_.w_max);
-    case Bounds::soft:
-      // Soft bounds: potentiation scales with the room left above, depression with the room below.
-      return w + (dw > 0 ? dw * (s_.w_max - w) : dw * (w - s_.w_min)) / (s_.w_max - s_.w_min);
-  }
-  return w + dw;
-}
-
 void WeightUpdate::end_trial() {
   if (s_.mode != Mode::learn || s_.schedule != Schedule::trial) return;
   for (std::size_t k = 0; k < weights_.size(); ++k) {

@@ -15,6 +15,7 @@
 // [n_pre, n_post] (multapses summed), the orientation of a gradient. Learning mode with the
 // "trial" schedule and no bounds applies exactly w -= eta * u at the end of the trial.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -72,7 +73,17 @@ class WeightUpdate {
                                      std::size_t n_pre, std::size_t n_post) const;
 
  private:
-  double bounded(double w, double dw) const;
+  // Inline: it runs once per synapse at every event of an online rule.
+  double bounded(double w, double dw) const {
+    switch (s_.bounds) {
+      case Bounds::none: return w + dw;
+      case Bounds::hard: return std::clamp(w + dw, s_.w_min, s_.w_max);
+      case Bounds::soft:
+        // Soft bounds: potentiation scales with the room left above, depression with the room below.
+        return w + (dw > 0 ? dw * (s_.w_max - w) : dw * (w - s_.w_min)) / (s_.w_max - s_.w_min);
+    }
+    return w + dw;
+  }
 
   Settings s_;
   std::span<double> weights_;

@@ -1,5 +1,6 @@
 // The model registry: an explicit list from config names to population types (STYLE.md:
 // registration by a plain table, no macros, no constructor side effects).
+#include <cmath>
 #include <memory>
 
 #include "core/rng.hpp"
@@ -9,6 +10,7 @@
 #include "models/hh_cond_exp_traub.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif_cond_exp.hpp"
+#include "models/lif_cond_exp_exact.hpp"
 #include "models/lif_discrete.hpp"
 #include "models/lif_escape.hpp"
 #include "models/lif_psc_delta.hpp"
@@ -20,6 +22,7 @@
 #include "sim/detail/distribution.hpp"
 #include "sim/event_population.hpp"
 #include "sim/generators.hpp"
+#include "sim/h5.hpp"
 #include "sim/input_files.hpp"
 #include "sim/ode_population.hpp"
 
@@ -31,7 +34,8 @@ const std::vector<std::string>& model_names() {
                                                  "raster_generator", "rate_unit", "cable",
                                                  "urbanczik_senn_2014", "sacramento_2018_pyramidal",
                                                  "sacramento_2018_interneuron", "alif_discrete", "lif_cond_exp",
-                                                 "aeif_cond_exp", "izhikevich", "hh_cond_exp_traub", "lif_escape"};
+                                                 "aeif_cond_exp", "izhikevich", "hh_cond_exp_traub", "lif_escape",
+                                                 "value_generator"};
   return names;
 }
 
@@ -169,6 +173,32 @@ std::unique_ptr<Population> make_raster_generator(const PopulationContext& ctx, 
   return std::make_unique<RasterGenerator>(ctx.name, ctx.size, ctx.grid, r.batch, r.steps, r.spikes, ctx.trial_length);
 }
 
+std::unique_ptr<Population> make_value_generator(const PopulationContext& ctx, const ConfigNode& params) {
+  const std::string path = params.string("file");
+  const std::string dataset = params.string("dataset", "/inputs/values");
+  std::vector<double> values;
+  std::size_t samples = 0, steps = 1;
+  try {
+    h5::Handle file = h5::open_file(path);
+    h5::Array<double> a = h5::read_array<double>(file.get(), dataset);
+    if ((a.shape.size() != 2 && a.shape.size() != 3) || a.shape.back() != ctx.size)
+      throw ConfigError(path + ": " + dataset + ": expected shape [samples, " + std::to_string(ctx.size) +
+                        "] or [samples, steps, " + std::to_string(ctx.size) + "] (one column per node), found " +
+                        h5::shape_string(a.shape));
+    if (a.data.empty()) throw ConfigError(path + ": " + dataset + ": no samples");
+    samples = a.shape[0];
+    steps = a.shape.size() == 3 ? a.shape[1] : 1;
+    values = std::move(a.data);
+  } catch (const ConfigError& e) {
+    params.fail("file", e.what());
+  }
+  for (double v : values)
+    if (!std::isfinite(v)) params.fail("file", path + ": " + dataset + ": values must be finite");
+  params.finish();
+  return std::make_unique<ValueGenerator>(ctx.name, ctx.size, ctx.grid, samples, steps, std::move(values),
+                                          ctx.trial_length);
+}
+
 }  // namespace
 
 std::unique_ptr<Population> make_population(const PopulationContext& ctx, const std::string& model,
@@ -182,7 +212,11 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "cable" || model == "urbanczik_senn_2014" || model == "sacramento_2018_pyramidal" ||
       model == "sacramento_2018_interneuron")
     return make_cable(ctx, model, params);
-  if (model == "lif_cond_exp") return make_ode<LifCondExp>(ctx, params);
+  if (model == "lif_cond_exp") {  // closed form between events by default, dopri5 on request
+    OdeIntegrator in = parse_ode_integrator(ctx.table, {}, ctx.grid, true);
+    if (in.exact()) return make_exact<LifCondExpExact>(ctx, params);
+    return make_ode<LifCondExp>(ctx, params);
+  }
   if (model == "aeif_cond_exp") return make_ode<AeifCondExp>(ctx, params);
   if (model == "izhikevich") return make_ode<Izhikevich>(ctx, params);
   if (model == "hh_cond_exp_traub") return make_ode<HhCondExpTraub>(ctx, params);
@@ -190,6 +224,7 @@ std::unique_ptr<Population> make_population(const PopulationContext& ctx, const 
   if (model == "poisson_generator") return make_poisson(ctx, params);
   if (model == "spike_generator") return make_spike_generator(ctx, params);
   if (model == "raster_generator") return make_raster_generator(ctx, params);
+  if (model == "value_generator") return make_value_generator(ctx, params);
   return nullptr;  // the caller validated the name against model_names()
 }
 

@@ -133,7 +133,12 @@ void CablePopulation::substep(std::size_t i, double* d, double* rhs) {
     const CableReceptor& rc = spec_.receptors[r];
     double x = syn_[i * R_ + r] * mean_[r] + inst_[i * R_ + r];
     auto k = static_cast<std::size_t>(rc.node);
-    if (rc.conductance) {
+    if (rc.g_nudge > 0.0) {  // nudging toward the potential whose rate arrived (conductance = true)
+      if (x != 0.0) {
+        d[k] += rc.g_nudge;
+        rhs[k] += rc.g_nudge * spec_.phi.inverse(x);
+      }
+    } else if (rc.conductance) {
       d[k] += x;
       rhs[k] += x * rc.E;
     } else {
@@ -222,6 +227,7 @@ std::int64_t CablePopulation::advance(std::size_t first, std::size_t last, Step 
           ref_left_[i] = std::max(ref_end - dt, 0.0);
         }
       }
+      if (this->has_state_step_rules()) this->post_state_step(static_cast<std::uint32_t>(i), Time{t + 1, 0.0}, post_state(i));
       std::fill(inst_.begin() + static_cast<std::ptrdiff_t>(i * R_),
                 inst_.begin() + static_cast<std::ptrdiff_t>((i + 1) * R_), 0.0);
     }

@@ -111,4 +111,24 @@ std::int64_t RasterGenerator::advance(std::size_t first, std::size_t last, Step 
   return -1;
 }
 
+ValueGenerator::ValueGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples,
+                               std::size_t steps, std::vector<double> values, Step trial_length)
+    : Generator(std::move(name), "value_generator", size, grid),
+      samples_(samples),
+      steps_(steps),
+      values_(std::move(values)),
+      trial_length_(trial_length) {}
+
+std::int64_t ValueGenerator::advance(std::size_t first, std::size_t last, Step t0, Step t1,
+                                     std::span<const InputEvent>, std::vector<Spike>& spikes, std::span<Sampler*>) {
+  for (std::size_t i = first; i < last; ++i)
+    for (Step t = t0; t < t1; ++t) {
+      const auto k = trial_length_ > 0 ? static_cast<std::size_t>(t / trial_length_) % samples_ : 0;
+      const auto s = static_cast<std::size_t>(trial_length_ > 0 ? t % trial_length_ : t) % steps_;
+      const double v = values_[(k * steps_ + s) * size() + i];
+      if (v != 0.0) spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i), v});
+    }
+  return -1;
+}
+
 }  // namespace apical

@@ -82,4 +82,25 @@ class RasterGenerator final : public Generator {
   std::vector<std::size_t> cursor_;
 };
 
+// value_generator: presents one sample of a data set of values per trial, as graded outputs (like
+// a rate unit's): the file holds a float64 dataset [samples, nodes] (default /inputs/values) or
+// [samples, steps, nodes] (a time series). During trial k (from its grid steps, so also for
+// trials without reset) node i sends values[k mod samples, i], or values[k mod samples, s mod
+// steps, i] at step s of the trial (the series repeats), every grid step (zeros are not sent).
+// Without [trials], sample 0 for the whole run. Parameters: file (path), dataset (its path).
+class ValueGenerator final : public Generator {
+ public:
+  ValueGenerator(std::string name, std::size_t size, Grid grid, std::size_t samples, std::size_t steps,
+                 std::vector<double> values, Step trial_length);
+  bool graded() const override { return true; }
+  std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
+                       std::vector<Spike>& spikes, std::span<Sampler*>) override;
+  void reset(Step) override {}
+
+ private:
+  std::size_t samples_, steps_;
+  std::vector<double> values_;  // [samples, steps, size]
+  Step trial_length_;
+};
+
 }  // namespace apical

@@ -365,7 +365,15 @@ void detail::link_rule(Network& net, std::size_t pi, const ConfigNode& pl) {
   if (!p.plastic()) return;
   if (p.rule->needs_free_drive() && !net.trials.objective)  // R per window is the trial objective's reward
     pl.fail("rule", "rule '" + p.rule->name() + "' needs [trials] with an [trials.objective]: its windows are the trials and R is their reward");
-  if (!p.rule->wants_error()) return;
+  if (!p.rule->wants_error()) {  // rules without a learning signal learn only the grid step and seed
+    LearningLink link;
+    link.post = net.populations[p.target]->dynamics().value_or(NeuronDynamics{});
+    link.seed = net.seed;
+    link.owner = static_cast<std::uint32_t>(pi);
+    link.h = net.grid.h;
+    if (std::string err = p.rule->link(link); !err.empty()) pl.fail("rule", err);
+    return;
+  }
   const TrialSpec& tr = net.trials;
   if (!tr.objective || tr.objective->reads() == "counts")
     pl.fail("rule", "rule '" + p.rule->name() + "' needs a [trials.objective] that reads a trace or spikes (its error is the learning signal)");

@@ -3,16 +3,21 @@
 namespace apical {
 
 OdeIntegrator parse_ode_integrator(const ConfigNode& population, const std::vector<std::string>& fixed,
-                                   const Grid& grid) {
+                                   const Grid& grid, bool has_exact) {
   OdeIntegrator in;
+  if (has_exact) in.method = "exact";
   if (!population.has("integrator")) return in;
   if (!population.is_table("integrator"))
     population.fail("integrator", "must be a table, e.g. { method = \"dopri5\", atol = 1e-8, rtol = 1e-8 }");
   ConfigNode t = population.table("integrator");
   std::vector<std::string> methods{"dopri5"};
+  if (has_exact) methods.insert(methods.begin(), "exact");
   methods.insert(methods.end(), fixed.begin(), fixed.end());
-  in.method = t.choice("method", methods, std::string("dopri5"));
-  if (in.adaptive()) {
+  in.method = t.choice("method", methods, in.method);
+  if (in.exact()) {
+    for (const char* key : {"atol", "rtol", "max_step", "h"})
+      if (t.has(key)) t.fail(key, "is not a setting of method \"exact\" (the default here); add method = \"dopri5\" to use it");
+  } else if (in.adaptive()) {
     // Below ~1e-15 relative the controller cannot meet the tolerance in double precision.
     in.atol = t.number("atol", in.atol, Check::positive());
     in.rtol = t.number("rtol", in.rtol, Check::non_negative());

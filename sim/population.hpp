@@ -139,6 +139,9 @@ class Population {
     step_rules_.clear();
     for (std::size_t k : plastic_in_)
       if ((*all)[k].rule->wants_steps()) step_rules_.push_back(k);
+    state_step_rules_.clear();
+    for (std::size_t k : plastic_in_)
+      if ((*all)[k].rule->wants_state_steps()) state_step_rules_.push_back(k);
   }
   // Whether rules may add a perturbation to this population's summed input every step (only
   // clock-driven populations have such a per-step input).
@@ -182,8 +185,19 @@ class Population {
     for (std::size_t k : step_rules_) (*projections_)[k].rule->on_step(i, grid_.ms(Time{t, 0.0}), step);
   }
 
+  // The end of neuron i's grid step (at time t, the next step's start), with its observables
+  // then (multi-compartment populations, rules that want_state_steps()).
+  bool has_state_step_rules() const { return !state_step_rules_.empty(); }
+  void post_state_step(std::uint32_t i, const Time& t, PostState post_state) {
+    for (std::size_t k : state_step_rules_) {
+      Projection& p = (*projections_)[k];
+      p.rule->on_state_step(i, grid_.ms(t), p.incoming(i), post_state, *p.update);
+    }
+  }
+
   Grid grid_;
   std::vector<Projection>* projections_ = nullptr;
+  std::vector<std::size_t> state_step_rules_;
   std::vector<std::size_t> plastic_in_, step_rules_;
   std::vector<std::size_t> perturbing_in_;  // plastic projections whose rule perturbs nodes
 

@@ -34,9 +34,6 @@ void assemble(Projection& p, std::size_t n_source, std::vector<SynapseSpec> syn)
 void make_plastic(Projection& p, std::size_t n_target, const std::vector<std::string>& target_observables,
                   std::unique_ptr<Rule> rule, WeightUpdate::Settings s) {
   const std::size_t n_source = p.row.size() - 1;
-  p.pre.resize(p.size());
-  for (std::size_t i = 0; i < n_source; ++i)
-    for (std::uint64_t k = p.row[i]; k < p.row[i + 1]; ++k) p.pre[k] = static_cast<std::uint32_t>(i);
   // Post-major index by counting sort: each target's synapses in ascending synapse order.
   p.in_row.assign(n_target + 1, 0);
   for (auto t : p.post) ++p.in_row[t + 1];
@@ -46,7 +43,15 @@ void make_plastic(Projection& p, std::size_t n_target, const std::vector<std::st
   for (std::size_t k = 0; k < p.size(); ++k) p.in_syn[fill[p.post[k]]++] = static_cast<std::uint32_t>(k);
   p.rule = std::move(rule);
   p.update = std::make_unique<WeightUpdate>(s, std::span<double>(p.weight));
-  p.rule->bind(SynapseTable{n_source, n_target, p.pre, p.post, p.weight}, target_observables);
+  p.rule->bind(SynapseTable{n_source, n_target, p.row, p.post, p.weight, p.delay.empty() ? p.common_delay : 0},
+               target_observables);
+}
+
+std::vector<std::uint32_t> Projection::sources() const {
+  std::vector<std::uint32_t> s(size());
+  for (std::size_t i = 0; i + 1 < row.size(); ++i)
+    for (std::uint64_t k = row[i]; k < row[i + 1]; ++k) s[k] = static_cast<std::uint32_t>(i);
+  return s;
 }
 
 }  // namespace apical

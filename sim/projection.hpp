@@ -5,6 +5,9 @@
 // by binary search: the synapses are read only by the block that owns their target, inside its
 // time-ordered loop (DESIGN.md "stored with their target"). Per synapse: target (uint32) and
 // weight (double), 12 bytes; a per-synapse delay (uint16 steps) only when delays differ.
+// Plastic projections add the post-major index (uint32, 4 bytes) that postsynaptic hooks walk,
+// and whatever per-synapse state their rule keeps. The source of a synapse is not stored: the
+// rows give it (sources(); rules that need it at run time use plasticity/source_index.hpp).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -32,7 +35,6 @@ struct Projection {
   // delivery, so that a weight changed in between is the one used.
   std::unique_ptr<Rule> rule;
   std::unique_ptr<WeightUpdate> update;
-  std::vector<std::uint32_t> pre;       // per synapse, source neuron (rows give it; rules want it flat)
   std::vector<std::uint64_t> in_row;    // [n_target + 1]: post-major index of the synapses...
   std::vector<std::uint32_t> in_syn;    // ...of each target neuron, for postsynaptic hooks
 
@@ -41,6 +43,8 @@ struct Projection {
     return {in_syn.data() + in_row[neuron], in_syn.data() + in_row[neuron + 1]};
   }
   std::size_t size() const { return post.size(); }
+  // The source neuron of every synapse, computed from the rows (not stored).
+  std::vector<std::uint32_t> sources() const;
   Step delay_of(std::size_t k) const { return delay.empty() ? common_delay : delay[k]; }
 };
 

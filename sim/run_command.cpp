@@ -164,15 +164,22 @@ class FileWriter final : public RunObserver {
                             {{"units", r.units}, {"node_population", net_.populations[p.target]->name()}});
     for (std::size_t k : weight_projections()) {
       const Projection& p = net_.projections[k];
-      std::vector<std::uint64_t> src(p.size()), dst(p.post.begin(), p.post.end());
-      for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
-        for (std::uint64_t s = p.row[i]; s < p.row[i + 1]; ++s) src[s] = i;
+      const std::string g = "/weights/" + p.name + "/";
+      // One column at a time: the end of a run must not need more memory than the run itself
+      // (bench/RESULTS.md measures bytes per plastic synapse from peak RSS).
+      {
+        std::vector<std::uint64_t> src(p.size());
+        for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
+          for (std::uint64_t s = p.row[i]; s < p.row[i + 1]; ++s) src[s] = i;
+        out_.write_vector(g + "source_node_id", src, {{"node_population", net_.populations[p.source]->name()}});
+      }
+      {
+        std::vector<std::uint64_t> dst(p.post.begin(), p.post.end());
+        out_.write_vector(g + "target_node_id", dst, {{"node_population", net_.populations[p.target]->name()}});
+      }
+      out_.write_vector(g + "syn_weight", p.weight, {{"rule", p.plastic() ? p.rule->name() : "static"}});
       std::vector<double> delay(p.size());
       for (std::size_t s = 0; s < p.size(); ++s) delay[s] = net_.grid.ms(p.delay_of(s));
-      const std::string g = "/weights/" + p.name + "/";
-      out_.write_vector(g + "source_node_id", src, {{"node_population", net_.populations[p.source]->name()}});
-      out_.write_vector(g + "target_node_id", dst, {{"node_population", net_.populations[p.target]->name()}});
-      out_.write_vector(g + "syn_weight", p.weight, {{"rule", p.plastic() ? p.rule->name() : "static"}});
       out_.write_vector(g + "delay", delay, {{"units", "ms"}});
     }
   }

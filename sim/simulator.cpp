@@ -313,6 +313,17 @@ bool Simulator::finish_epoch(RunObserver& observer, Step t1, RunResult& result) 
     result.spike_counts[p] += s.size();
     if (!s.empty()) observer.spikes(p, s);
   }
+  // Rules with presynaptic state per source neuron (one delay per projection) see where this
+  // epoch's spikes will arrive, and fold in those all targets have processed (before t1).
+  for (auto& p : net_.projections)
+    if (p.plastic() && p.rule->wants_source_arrivals()) {
+      arrivals_.clear();
+      for (const Spike& s : last_spikes_[p.source]) {
+        const Time a{s.step + p.common_delay, s.offset};
+        arrivals_.push_back({s.node, a.step, net_.grid.ms(a)});
+      }
+      p.rule->on_source_arrivals(arrivals_, t1);
+    }
   for (std::size_t r = 0; r < samplers_.size(); ++r)
     if (samplers_[r].n_rows > 0) observer.samples(r, samplers_[r]);
   observe_trial();

@@ -81,6 +81,7 @@ class Simulator {
   Step ring_size_ = 1;
   std::vector<Block> blocks_;
   std::vector<std::vector<Spike>> last_spikes_;  // per population, previous epoch, sorted
+  std::vector<SourceArrival> arrivals_;          // scratch: one projection's arrivals (Rule::on_source_arrivals)
   std::vector<Sampler> samplers_;                // one per report
   std::vector<std::vector<Sampler*>> pop_samplers_;
   // The objective's view of the current trial: V_m of its population on every step, or counts.

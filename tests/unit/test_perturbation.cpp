@@ -24,8 +24,9 @@ TEST_CASE("weight_perturbation: odd trials perturbed, raw = (R - R_0) xi / sigma
   p.sigma = 0.1;
   WeightPerturbation rule(p);
   std::vector<double> w{0.5, -0.2, 0.3};
-  std::vector<std::uint32_t> pre{0, 1, 0}, post{0, 0, 1}, in0{0, 1}, in1{2};
-  rule.bind(SynapseTable{2, 2, pre, post, w}, {});
+  std::vector<std::uint64_t> row{0, 2, 3};  // the rule reads only the synapse count
+  std::vector<std::uint32_t> post{0, 0, 1}, in0{0, 1}, in1{2};
+  rule.bind(SynapseTable{2, 2, row, post, w}, {});
   WeightUpdate out(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   auto xi = [&](std::uint32_t s, std::uint32_t trial) {
     return 0.1 * RandomStream(9, StreamKind::perturbation, 4, s, trial).normal();
@@ -46,7 +47,7 @@ TEST_CASE("weight_perturbation: odd trials perturbed, raw = (R - R_0) xi / sigma
   // "delivered": every trial perturbed, the delivered value taken as R - R_0.
   p.paired = false;
   WeightPerturbation every(p);
-  every.bind(SynapseTable{2, 2, pre, post, w}, {});
+  every.bind(SynapseTable{2, 2, row, post, w}, {});
   WeightUpdate out2(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   every.begin_trial(TrialStart{9, 4, 0, 0}, out2);
   CHECK(out2.seen_weight(1) == w[1] + xi(1, 0));
@@ -61,8 +62,9 @@ TEST_CASE("node_perturbation: per-step noise, eligibility sum_t zeta v, update a
   NodePerturbation rule(p);
   CHECK(rule.perturbs_nodes());
   std::vector<double> w{1.0, 1.0};
-  std::vector<std::uint32_t> pre{0, 1}, post{0, 0}, in0{0, 1};
-  rule.bind(SynapseTable{2, 1, pre, post, w}, {});
+  std::vector<std::uint64_t> row{0, 1, 2};
+  std::vector<std::uint32_t> post{0, 0}, in0{0, 1};
+  rule.bind(SynapseTable{2, 1, row, post, w}, {});
   WeightUpdate out(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   auto zeta = [](std::uint32_t j, std::uint32_t t) {
     return 0.2 * RandomStream(3, StreamKind::perturbation, 0, j, t).normal();

@@ -16,8 +16,9 @@ namespace {
 template <class R>
 double raw_sum(R rule, const std::vector<std::pair<double, bool>>& spikes) {
   std::vector<double> w{0.0};
-  std::vector<std::uint32_t> pre{0}, post{0}, incoming{0};
-  rule.bind(SynapseTable{1, 1, pre, post, w}, {"V_m"});
+  std::vector<std::uint64_t> row{0, 1};
+  std::vector<std::uint32_t> post{0}, incoming{0};
+  rule.bind(SynapseTable{1, 1, row, post, w}, {"V_m"});
   WeightUpdate out(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   const double v = -60.0;
   for (auto [t, is_post] : spikes) {

@@ -24,8 +24,9 @@ struct Event {
 // Drives one synapse through the rule's hooks; returns the summed raw update (= -measured).
 double raw_sum(Rstdp rule, const std::vector<Event>& events) {
   std::vector<double> w{0.0};
-  std::vector<std::uint32_t> pre{0}, post{0}, incoming{0};
-  rule.bind(SynapseTable{1, 1, pre, post, w}, {});
+  std::vector<std::uint64_t> row{0, 1};
+  std::vector<std::uint32_t> post{0}, incoming{0};
+  rule.bind(SynapseTable{1, 1, row, post, w}, {});
   WeightUpdate out(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   for (const Event& e : events) {
     if (e.kind == 'e') rule.on_pre(0, 0, e.t, {}, out);
@@ -313,10 +314,11 @@ amount = 0.5
   Simulator(net, 1).run(log);
   const Projection& p = net.projections[2];
   REQUIRE(p.name == "ff");
+  const auto pre = p.sources();
   double rewarded = 0.0;
   std::vector<double> others;
   for (std::size_t k = 0; k < p.size(); ++k) {
-    if (p.pre[k] == 0 && p.post[k] == 0) rewarded = p.weight[k];
+    if (pre[k] == 0 && p.post[k] == 0) rewarded = p.weight[k];
     else others.push_back(p.weight[k]);
   }
   std::sort(others.begin(), others.end());

@@ -73,7 +73,7 @@ struct Measured : test::Recorded {
     for (auto& p : net.projections) {
       if (!p.plastic()) continue;
       const std::size_t n_pre = p.row.size() - 1, n_post = net.populations[p.target]->size();
-      auto d = p.update->dense_measured(p.pre, p.post, n_pre, n_post);
+      auto d = p.update->dense_measured(p.sources(), p.post, n_pre, n_post);
       per_trial[p.name].push_back(d);
       auto& acc = u[p.name];
       acc.resize(d.size(), 0.0);
@@ -138,7 +138,8 @@ TEST_CASE("e-prop with symmetric feedback in a feedforward network is the exact 
       // Measure mode leaves the weights alone.
       const auto& w1 = net.projections[0].weight;
       std::vector<double> dense(w1.size());
-      for (std::size_t k = 0; k < w1.size(); ++k) dense[net.projections[0].pre[k] * c.params.n_hid + net.projections[0].post[k]] = w1[k];
+      const auto pre = net.projections[0].sources();
+      for (std::size_t k = 0; k < w1.size(); ++k) dense[pre[k] * c.params.n_hid + net.projections[0].post[k]] = w1[k];
       CHECK(dense == c.W1);
     }
   }
@@ -378,7 +379,8 @@ TEST_CASE("e-prop with random feedback aligns with the gradient as it learns", "
     for (const auto& p : net.projections) {
       auto& W = p.name == "w1" ? c.W1 : c.W2;
       const std::size_t n_post = net.populations[p.target]->size();
-      for (std::size_t q = 0; q < p.size(); ++q) W[p.pre[q] * n_post + p.post[q]] += p.weight[q];
+      const auto pre = p.sources();
+      for (std::size_t q = 0; q < p.size(); ++q) W[pre[q] * n_post + p.post[q]] += p.weight[q];
     }
     const double after = cos_at(c);
     UNSCOPED_INFO("seed " << seed << ": cosine(random e-prop, gradient) " << before << " -> " << after);

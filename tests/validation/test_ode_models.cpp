@@ -149,7 +149,7 @@ TEST_CASE("lif_cond_exp with reversal potentials far from V is the exact lif_psc
                              ", tau_syn_ex = " + fmt(tau_ex) + ", tau_syn_in = " + fmt(tau_in);
   auto cond = test::run(one_neuron("lif_cond_exp",
                                    "{ " + common + ", g_L = " + fmt(C / tau_m) + ", E_ex = " + fmt(E) + ", E_in = " + fmt(-E) + " }",
-                                   "{ atol = 1e-14, rtol = 1e-12 }", 600, ex, J_ex / E, in, -J_in / E));
+                                   "{ method = \"dopri5\", atol = 1e-14, rtol = 1e-12 }", 600, ex, J_ex / E, in, -J_in / E));
   auto cur = test::run(one_neuron("lif_psc_exp", "{ " + common + ", tau_m = " + fmt(tau_m) + " }", "", 600, ex, J_ex, in, J_in));
   auto tc = test::spike_times_ms(cond, 0, 0), te = test::spike_times_ms(cur, 0, 0);
   INFO("spikes: cond " << tc.size() << ", exact " << te.size());
@@ -372,6 +372,12 @@ model = "lif_cond_exp"
 size = 120
 params = { E_L = -60.0, V_th = -50.0, V_reset = -60.0, g_L = 10.0, C_m = 200.0, tau_syn_ex = 5.0, tau_syn_in = 10.0, E_in = -80.0 }
 initial = { V_m = { distribution = "uniform", low = -60.0, high = -50.0 } }
+[populations.lif_dopri5]
+model = "lif_cond_exp"
+size = 20
+params = { E_L = -60.0, V_th = -50.0, V_reset = -60.0, g_L = 10.0, C_m = 200.0, tau_syn_ex = 5.0, tau_syn_in = 10.0, E_in = -80.0 }
+initial = { V_m = { distribution = "uniform", low = -60.0, high = -50.0 } }
+integrator = { method = "dopri5" }
 [populations.adex]
 model = "aeif_cond_exp"
 size = 40
@@ -389,7 +395,7 @@ integrator = { method = "euler_izhikevich", h = 0.5 }
 model = "hh_cond_exp_traub"
 size = 20
 )";
-    for (const char* tgt : {"lif", "adex", "hh"})
+    for (const char* tgt : {"lif", "lif_dopri5", "adex", "hh"})
       s += std::string("[projections.d_") + tgt + "]\nsource = \"drive\"\ntarget = \"" + tgt +
            "\"\nreceptor = \"ex\"\nconnectivity = { rule = \"fixed_probability\", p = 0.3 }\nweight = 6.0\ndelay = 0.5\n";
     for (const char* tgt : {"izh", "izh_euler"})
@@ -397,9 +403,9 @@ size = 20
            "\"\nreceptor = \"ex\"\nconnectivity = { rule = \"fixed_probability\", p = 0.3 }\nweight = 3.0\ndelay = 0.5\n";
     s += "[projections.rec]\nsource = \"lif\"\ntarget = \"lif\"\nreceptor = \"in\"\nconnectivity = { rule = "
          "\"fixed_probability\", p = 0.1 }\nweight = 20.0\ndelay = 0.3\n";
-    s += "[output]\nspikes = [\"lif\", \"adex\", \"izh\", \"izh_euler\", \"hh\"]\n";
+    s += "[output]\nspikes = [\"lif\", \"lif_dopri5\", \"adex\", \"izh\", \"izh_euler\", \"hh\"]\n";
     if (record)
-      for (const char* p : {"lif", "adex", "izh", "izh_euler", "hh"})
+      for (const char* p : {"lif", "lif_dopri5", "adex", "izh", "izh_euler", "hh"})
         s += std::string("[[output.reports]]\npopulation = \"") + p + "\"\nvariables = [\"V_m\"]\nnodes = [0, 3, 7]\ninterval = 0.1\n";
     return s;
   };
@@ -434,14 +440,19 @@ TEST_CASE("integrator config errors name the key", "[ode][config]") {
     return std::string("no error");
   };
   using Catch::Matchers::Contains;
-  CHECK_THAT(error_of("integrator = { atol = -1.0 }"), Contains("populations.n.integrator.atol"));
-  CHECK_THAT(error_of("integrator = { atol = 1e-6, rtol = 1e-20 }"), Contains("populations.n.integrator.rtol"));
+  CHECK_THAT(error_of("integrator = { method = \"dopri5\", atol = -1.0 }"), Contains("populations.n.integrator.atol"));
+  CHECK_THAT(error_of("integrator = { method = \"dopri5\", atol = 1e-6, rtol = 1e-20 }"),
+             Contains("populations.n.integrator.rtol"));
+  CHECK_THAT(error_of("integrator = { atol = 1e-6 }"), Contains("populations.n.integrator.atol"));  // exact: no atol
+  CHECK_THAT(error_of("integrator = { atol = 1e-6 }"), Contains("dopri5"));
   CHECK_THAT(error_of("integrator = { method = \"rk4\" }"), Contains("populations.n.integrator.method"));
   CHECK_THAT(error_of("integrator = { method = \"rk4\" }"), Contains("dopri5"));
   CHECK_THAT(error_of("integrator = { method = \"euler_izhikevich\" }"), Contains("method"));  // not an lif method
   CHECK_THAT(error_of("integrator = { method = \"euler_izhikevich\", h = 0.25 }", "izhikevich"),
              Contains("populations.n.integrator.h"));
-  CHECK_THAT(error_of("integrator = { atol = 1e-6, step = 0.1 }"), Contains("step"));
+  CHECK_THAT(error_of("integrator = { method = \"dopri5\", atol = 1e-6, step = 0.1 }"), Contains("step"));
+  CHECK_THAT(error_of("integrator = { method = \"exact\", step = 0.1 }"), Contains("step"));
+  CHECK_THAT(error_of("integrator = { method = \"exact\" }", "aeif_cond_exp"), Contains("method"));
   CHECK_THAT(error_of("integrator = \"dopri5\""), Contains("integrator"));
   CHECK_THAT(error_of("integrator = { atol = 1e-6 }", "lif_psc_exp"), Contains("integrator"));
   CHECK_THAT(error_of("params = { V_peak = -60.0 }", "aeif_cond_exp"), Contains("V_peak"));

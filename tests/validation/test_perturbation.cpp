@@ -80,12 +80,13 @@ struct Reference {
 // N + 1 when all steps are the same: the "N T_eff" of SCIENCE.md 6.1.
 Reference reference(const Network& net, const Layer& l, bool tanh_units) {
   const Projection& p = net.projections[0];
+  const auto pre = p.sources();
   Reference r;
   r.g.assign(l.n_in * l.n_out, 0.0);
   double x_sq = 0.0, delta_sq = 0.0;
   for (std::size_t t = 0; t < l.T; ++t) {
     std::vector<double> h(l.n_out, 0.0);
-    for (std::size_t s = 0; s < p.size(); ++s) h[p.post[s]] += p.weight[s] * l.x[t * l.n_in + p.pre[s]];
+    for (std::size_t s = 0; s < p.size(); ++s) h[p.post[s]] += p.weight[s] * l.x[t * l.n_in + pre[s]];
     for (std::size_t i = 0; i < l.n_in; ++i) x_sq += l.x[t * l.n_in + i] * l.x[t * l.n_in + i];
     for (std::size_t j = 0; j < l.n_out; ++j) {
       const double out = tanh_units ? std::tanh(h[j]) : h[j];
@@ -112,7 +113,7 @@ struct Measured : test::Recorded {
     loss.push_back(r->loss);
     if (perturbed_only && k % 2 == 0) return;
     const Projection& p = net.projections[0];
-    u.push_back(p.update->dense_measured(p.pre, p.post, net.populations[p.source]->size(),
+    u.push_back(p.update->dense_measured(p.sources(), p.post, net.populations[p.source]->size(),
                                          net.populations[p.target]->size()));
   }
 };
@@ -235,9 +236,10 @@ TEST_CASE("perturbation: the paired baseline, learning with the trial schedule, 
     const std::vector<double> w0 = learn.projections[0].weight;
     test::run(learn);
     const Projection& p = learn.projections[0];
+    const auto pre = p.sources();
     std::size_t changed = 0;
     for (std::size_t s = 0; s < p.size(); ++s) {
-      const double expected = w0[s] - 0.25 * m.u[1][p.pre[s] * l.n_out + p.post[s]];
+      const double expected = w0[s] - 0.25 * m.u[1][pre[s] * l.n_out + p.post[s]];
       if (p.weight[s] != expected) FAIL("synapse " << s << ": " << p.weight[s] << " != " << expected);
       changed += p.weight[s] != w0[s];
     }
@@ -267,12 +269,13 @@ TEST_CASE("perturbation: the delivered baseline perturbs every trial and subtrac
   // The weights the network saw in trial k are w + xi_k; recover xi_k from the loss identity:
   // u_k = -delivered_k * xi_k / sigma^2, so h_j = sum_i (w_ij + xi_ij) x_i reproduces L_k.
   const Projection& p = net.projections[0];
+  const auto pre = p.sources();
   for (std::size_t k = 0; k < 5; ++k) {
     INFO("trial " << k);
     std::vector<double> h(l.n_out, 0.0);
     for (std::size_t s = 0; s < p.size(); ++s) {
-      const double xi = -m.u[k][p.pre[s] * l.n_out + p.post[s]] * 0.01 / m.delivered[k];
-      h[p.post[s]] += (p.weight[s] + xi) * l.x[p.pre[s]];
+      const double xi = -m.u[k][pre[s] * l.n_out + p.post[s]] * 0.01 / m.delivered[k];
+      h[p.post[s]] += (p.weight[s] + xi) * l.x[pre[s]];
     }
     double L = 0.0;
     for (std::size_t j = 0; j < l.n_out; ++j) L += 0.5 * (h[j] - l.y[j]) * (h[j] - l.y[j]);

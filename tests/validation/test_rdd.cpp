@@ -243,8 +243,9 @@ TEST_CASE("rdd estimators: closed forms on synthetic windows", "[validation][rdd
   params.p = p;
   Rdd rule(params);
   std::vector<double> w{0.0};
-  std::vector<std::uint32_t> pre{0}, post{0}, incoming{0};
-  rule.bind(SynapseTable{1, 1, pre, post, w}, {"V_m"});
+  std::vector<std::uint64_t> row{0, 1};
+  std::vector<std::uint32_t> post{0}, incoming{0};
+  rule.bind(SynapseTable{1, 1, row, post, w}, {"V_m"});
   const double theta = -55.0;
   std::vector<double> z(1);
   rule.attach_free_drive(z, theta);
@@ -271,7 +272,7 @@ TEST_CASE("rdd estimators: closed forms on synthetic windows", "[validation][rdd
   CHECK(rule.beta(0) == rule.beta_constant(0));  // the default estimator
 
   Rdd fresh(params);
-  fresh.bind(SynapseTable{1, 1, pre, post, w}, {"V_m"});
+  fresh.bind(SynapseTable{1, 1, row, post, w}, {"V_m"});
   fresh.attach_free_drive(z, theta);
   CHECK(std::isnan(fresh.beta_constant(0)));  // undefined before both sides have a window
   CHECK(std::isnan(fresh.beta_linear(0)));

@@ -131,11 +131,12 @@ std::vector<double> eligibility(const Network& net, const TrialLog& log, std::in
       score[j][ti] = spiked[j][ti] ? dp_dV / (1.0 - std::exp(-lambda)) : -dp_dV / std::exp(-lambda);
     }
   std::vector<double> e(p.size(), 0.0);
+  const auto pre = p.sources();
   for (std::size_t syn = 0; syn < p.size(); ++syn) {
     const std::uint32_t j = p.post[syn];
     std::vector<Step> arrivals;
     for (const Spike& s : log.spike_lists[0])
-      if (s.node == p.pre[syn] && s.step + p.delay_of(syn) >= t0 && s.step + p.delay_of(syn) < t0 + L)
+      if (s.node == pre[syn] && s.step + p.delay_of(syn) >= t0 && s.step + p.delay_of(syn) < t0 + L)
         arrivals.push_back(s.step + p.delay_of(syn) - t0);
     for (Step t = 0; t < L; ++t) {
       double y = 0.0;

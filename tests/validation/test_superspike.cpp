@@ -88,7 +88,7 @@ TEST_CASE("superspike: the measured update is the paper's filtered product", "[v
     explicit Obs(Network& n) : Recorded(n), net(n) {}
     void trial_done(std::int64_t, Step, const ObjectiveResult* r) override {
       const Projection& p = net.projections[0];
-      u = p.update->dense_measured(p.pre, p.post, kIn, kOut);
+      u = p.update->dense_measured(p.sources(), p.post, kIn, kOut);
       loss.push_back(r->loss);
     }
   } obs(net);

@@ -26,8 +26,9 @@ struct Event {
 };
 double raw_sum(Rstdp rule, const std::vector<Event>& events) {
   std::vector<double> w{0.0};
-  std::vector<std::uint32_t> pre{0}, post{0}, incoming{0};
-  rule.bind(SynapseTable{1, 1, pre, post, w}, {"V_m"});
+  std::vector<std::uint64_t> row{0, 1};
+  std::vector<std::uint32_t> post{0}, incoming{0};
+  rule.bind(SynapseTable{1, 1, row, post, w}, {"V_m"});
   WeightUpdate out(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   const double v = -60.0;
   const PostState s(&v, 1);
@@ -71,8 +72,9 @@ TEST_CASE("rstdp: the eligibility carries a pairing to a later third factor", "[
 TEST_CASE("rstdp: reset clears the eligibility", "[validation][plasticity]") {
   Rstdp rule(Rstdp::Params{});
   std::vector<double> w{0.0};
-  std::vector<std::uint32_t> pre{0}, post{0}, incoming{0};
-  rule.bind(SynapseTable{1, 1, pre, post, w}, {});
+  std::vector<std::uint64_t> row{0, 1};
+  std::vector<std::uint32_t> post{0}, incoming{0};
+  rule.bind(SynapseTable{1, 1, row, post, w}, {});
   WeightUpdate out(WeightUpdate::Settings{WeightUpdate::Mode::measure}, std::span<double>(w));
   rule.on_pre(0, 0, 1.0, {}, out);
   rule.on_post(0, 3.0, incoming, {}, out);
@@ -143,13 +145,14 @@ std::vector<double> eligibility_at_trial_end(const Network& net, const std::vect
                                              std::int64_t k, std::size_t* ties) {
   const double tau_plus = 15.0, tau_minus = 25.0, A_plus = 1.0, A_minus = 1.2, tau_c = 200.0;
   const Projection& p = net.projections[0];
+  const auto pre = p.sources();
   const Step t0 = k * net.trials.length, t1 = t0 + net.trials.length;
   const double T = net.grid.ms(t1);
   std::vector<double> c(p.size(), 0.0);
   for (std::size_t syn = 0; syn < p.size(); ++syn) {
     std::vector<double> arrivals, posts;
     for (const Spike& s : spikes[p.source])
-      if (s.node == p.pre[syn] && s.step >= t0 && s.step + p.delay_of(syn) < t1)
+      if (s.node == pre[syn] && s.step >= t0 && s.step + p.delay_of(syn) < t1)
         arrivals.push_back(net.grid.ms(Time{s.step + p.delay_of(syn), s.offset}));
     for (const Spike& s : spikes[p.target])
       if (s.node == p.post[syn] && s.step >= t0 && s.step < t1) posts.push_back(net.grid.ms(Time{s.step, s.offset}));
