@@ -27,10 +27,10 @@ void UrbanczikSenn::bind(const SynapseTable& s, const std::vector<std::string>& 
   phi_ = index_of(obs, "phi_V_w_star");
   h_ = index_of(obs, "h_V_w_star");
   c_ = p_.tau_L * p_.tau_s / (p_.tau_L - p_.tau_s);
-  xL_.assign(s.pre.size(), 0.0);
-  xs_.assign(s.pre.size(), 0.0);
-  G_.assign(s.pre.size(), 0.0);
-  D_.assign(s.pre.size(), 0.0);
+  xL_.assign(s.size(), 0.0);
+  xs_.assign(s.size(), 0.0);
+  G_.assign(s.size(), 0.0);
+  D_.assign(s.size(), 0.0);
   last_.assign(s.n_post, 0.0);
 }
 
