@@ -42,11 +42,26 @@ std::vector<std::size_t> differentiable(const Network& net, const NetworkGradien
 // The trial index network_gradient differentiates for each compared trial: the trial itself
 // (it presents sample r mod S, as in a run), or with a fixed input the trial index whose sample
 // that is (inputs are then assumed to depend on the sample only, as a raster_generator's do).
-std::vector<std::int64_t> trial_indices(const CompareSpec& spec) {
-  std::vector<std::int64_t> t(static_cast<std::size_t>(spec.trials));
+std::vector<std::int64_t> trial_indices(std::int64_t trials, bool fixed_input, std::size_t sample) {
+  std::vector<std::int64_t> t(static_cast<std::size_t>(trials));
   for (std::size_t r = 0; r < t.size(); ++r)
-    t[r] = spec.fixed_input ? static_cast<std::int64_t>(spec.sample) : static_cast<std::int64_t>(r);
+    t[r] = fixed_input ? static_cast<std::int64_t>(sample) : static_cast<std::int64_t>(r);
   return t;
+}
+
+// inputs and sample of [compare] or of one rule's table (defaults from `base`).
+void read_inputs(const ConfigNode& c, const Network& net, bool& fixed, std::size_t& sample, bool base_fixed,
+                 std::size_t base_sample) {
+  fixed = c.choice("inputs", {"dataset", "fixed"}, base_fixed ? "fixed" : "dataset") == "fixed";
+  sample = base_sample;
+  if (fixed) {
+    std::int64_t s = c.integer("sample", static_cast<std::int64_t>(base_sample), 0);
+    if (net.trials.samples > 0 && static_cast<std::size_t>(s) >= net.trials.samples)
+      c.fail("sample", "the data set has " + std::to_string(net.trials.samples) + " samples");
+    sample = static_cast<std::size_t>(s);
+  } else if (c.has("sample")) {
+    c.fail("sample", "is only used with inputs = \"fixed\"");
+  }
 }
 
 // Collects every measured projection's update at each trial's end.
@@ -58,8 +73,14 @@ class MeasuredUpdates final : public RunObserver {
     for (auto& b : blocks_) store_ = store_ && b.n_pre * b.n_post * static_cast<std::size_t>(trials) <= store_limit;
   }
   std::vector<UpdateTrials> all;  // per block, every trial (kept for the metrics)
+  double loss_sum = 0;
+  std::int64_t loss_count = 0;
 
-  void trial_done(std::int64_t trial, Step, const ObjectiveResult*) override {
+  void trial_done(std::int64_t trial, Step, const ObjectiveResult* result) override {
+    if (result) {
+      loss_sum += result->loss;
+      ++loss_count;
+    }
     if ((trial + 1) % per_update_ != 0) return;  // an update's earlier trials (baselines)
     all.resize(blocks_.size());
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
@@ -108,15 +129,7 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
   if (net.trials.count == 0 || !net.trials.objective)
     c.fail_table("needs [trials] with [trials.objective]: the gradient is that of the trial objective");
   spec.trials = c.integer("trials", {}, 2, 100'000'000);
-  spec.fixed_input = c.choice("inputs", {"dataset", "fixed"}, "dataset") == "fixed";
-  if (spec.fixed_input) {
-    std::int64_t s = c.integer("sample", 0, 0);
-    if (net.trials.samples > 0 && static_cast<std::size_t>(s) >= net.trials.samples)
-      c.fail("sample", "the data set has " + std::to_string(net.trials.samples) + " samples");
-    spec.sample = static_cast<std::size_t>(s);
-  } else if (c.has("sample")) {
-    c.fail("sample", "is only used with inputs = \"fixed\"");
-  }
+  read_inputs(c, net, spec.fixed_input, spec.sample, false, 0);
   spec.gradient.surrogate_scale = c.number("surrogate_scale", 10.0, Check::positive());
   spec.alignment.bootstrap_resamples = static_cast<std::size_t>(c.integer("bootstrap", 1000, 0, 1'000'000));
   spec.alignment.ci_level = c.number("ci_level", 0.95, Check::range(0.5, 0.999));
@@ -143,6 +156,8 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
     CompareRuleSpec rule;
     rule.label = label;
     rule.is_gradient = r.choice("kind", {"gradient", "rule"}, "rule") == "gradient";
+    rule.trials = r.integer("trials", spec.trials, 2, 100'000'000);
+    read_inputs(r, net, rule.fixed_input, rule.sample, spec.fixed_input, spec.sample);
     if (rule.is_gradient) {
       if (r.has("projections"))
         for (const auto& name : r.strings("projections")) rule.projections.push_back(detail::projection_of(net, r, "projections", name));
@@ -159,7 +174,7 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
       std::vector<std::size_t> order(rule.projections.size());
       std::iota(order.begin(), order.end(), 0);
       std::sort(order.begin(), order.end(), [&](auto a, auto b) { return rule.projections[a] < rule.projections[b]; });
-      CompareRuleSpec sorted{rule.label, false, {}, {}};
+      CompareRuleSpec sorted{rule.label, false, {}, {}, rule.trials, rule.fixed_input, rule.sample};
       for (auto i : order) {
         sorted.projections.push_back(rule.projections[i]);
         sorted.plasticity.push_back(rule.plasticity[i]);
@@ -171,22 +186,95 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
     spec.rules.push_back(std::move(rule));
   }
   if (spec.rules.empty()) rules.fail_table("lists no rule");
+  // The reference: the surrogate gradient, or (stochastic networks, which have none) the mean
+  // update of one of the listed rules over reference_trials independent trials.
+  const std::string reference = c.string("reference", "gradient");
+  if (reference != "gradient") {
+    auto it = std::find_if(spec.rules.begin(), spec.rules.end(), [&](const auto& r) { return r.label == reference; });
+    if (it == spec.rules.end()) c.fail("reference", "is \"gradient\" or the label of a rule in [compare.rules]");
+    if (it->is_gradient) c.fail("reference", "names a kind = \"gradient\" rule; use reference = \"gradient\"");
+    for (const auto& r : spec.rules)
+      if (r.is_gradient) c.fail("reference", "a rule reference leaves no surrogate gradient for rule '" + r.label + "'");
+    spec.reference_rule = reference;
+    spec.reference_trials = c.integer("reference_trials", 10 * it->trials, 2, 100'000'000);
+  } else if (c.has("reference_trials")) {
+    c.fail("reference_trials", "is only used with reference = \"<rule>\"");
+  }
   c.finish();
   return spec;
 }
+
+namespace {
+
+// Runs a plasticity rule in measure mode for `trials` updates at the network's current weights
+// and returns every block's update per trial; `loss` gets the mean trial loss. The network is
+// static again afterwards.
+std::vector<UpdateTrials> simulate_rule(Network& net, const CompareRuleSpec& rule, std::int64_t trials,
+                                        std::vector<BlockResult>& blocks, std::size_t store_limit, int threads,
+                                        const std::function<void(std::int64_t)>& done, double& loss) {
+  const std::int64_t count = net.trials.count;
+  const Step duration = net.duration;
+  for (std::size_t i = 0; i < rule.projections.size(); ++i) {
+    Projection& p = net.projections[rule.projections[i]];
+    detail::attach_rule(p, net, *net.populations[p.target], rule.plasticity[i], true);
+  }
+  for (std::size_t i = 0; i < rule.projections.size(); ++i) detail::link_rule(net, rule.projections[i], rule.plasticity[i]);
+  // A rule whose update takes k trials (paired perturbation) sees each sample k times.
+  int k = 1;
+  for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
+  net.trials.count = trials * k;
+  net.duration = net.trials.count * net.trials.length;
+  std::vector<std::size_t> order;
+  for (std::int64_t r = 0; r < net.trials.count; ++r)
+    order.push_back(rule.fixed_input ? rule.sample : net.trials.sample_of(r / k));
+  net.present_samples(order);
+  MeasuredUpdates observer(net, blocks, store_limit, trials, k, done);
+  Simulator sim(net, threads);
+  sim.run(observer);
+  net.present_samples({});
+  net.trials.count = count;
+  net.duration = duration;
+  make_static(net);
+  loss = observer.loss_sum / static_cast<double>(std::max<std::int64_t>(observer.loss_count, 1));
+  return std::move(observer.all);
+}
+
+std::vector<double> mean_of(const UpdateTrials& u, std::size_t n) {
+  std::vector<double> mean(n, 0.0);
+  for (const auto& row : u)
+    for (std::size_t i = 0; i < n; ++i) mean[i] += row[i];
+  for (auto& m : mean) m /= static_cast<double>(std::max<std::size_t>(u.size(), 1));
+  return mean;
+}
+
+BlockResult block_of(const Network& net, std::size_t k) {
+  const Projection& p = net.projections[k];
+  BlockResult b;
+  b.projection = k;
+  b.n_pre = p.row.size() - 1;
+  b.n_post = net.populations[p.target]->size();
+  return b;
+}
+
+}  // namespace
 
 std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec, int threads,
                                           const CompareProgress& progress) {
   using Clock = std::chrono::steady_clock;
   std::vector<std::vector<double>> built;
   for (auto& p : net.projections) built.push_back(p.weight);
-  const std::int64_t count = net.trials.count;
-  const Step duration = net.duration;
-  const std::vector<std::int64_t> samples = trial_indices(spec);
+  const bool gradient_reference = spec.reference_rule.empty();
+  // Every trial index any rule presents, recorded once (the same at every checkpoint).
+  auto samples_of = [&](const CompareRuleSpec& r) { return trial_indices(r.trials, r.fixed_input, r.sample); };
+  const std::vector<std::int64_t> samples = trial_indices(spec.trials, spec.fixed_input, spec.sample);
   std::vector<std::int64_t> distinct = samples;
+  for (const auto& rule : spec.rules) {
+    auto s = samples_of(rule);
+    distinct.insert(distinct.end(), s.begin(), s.end());
+  }
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  const TrialInputs inputs = record_inputs(net, distinct);  // the same at every checkpoint
+  const TrialInputs inputs = gradient_reference ? record_inputs(net, distinct) : TrialInputs{};
   std::vector<CheckpointResult> results;
 
   for (std::size_t c = 0; c < spec.checkpoints.size(); ++c) {
@@ -196,72 +284,73 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
     make_static(net);
     CheckpointResult res;
     res.spec = ck;
-    const NetworkGradient g = network_gradient(net, inputs, samples, threads, spec.gradient);
+    NetworkGradient g;
+    if (gradient_reference) {
+      g = network_gradient(net, inputs, samples, threads, spec.gradient);
+    } else {
+      // The reference is a rule's mean update over reference_trials trials with noise independent
+      // of the measured runs: its perturbation streams are keyed by seed + 1, and intrinsic noise
+      // (escape-noise streams) continues where the previous run left it.
+      const CompareRuleSpec& rr = *std::find_if(spec.rules.begin(), spec.rules.end(),
+                                               [&](const auto& r) { return r.label == spec.reference_rule; });
+      std::vector<BlockResult> blocks;
+      for (std::size_t k : rr.projections) blocks.push_back(block_of(net, k));
+      const std::uint64_t seed = net.seed;
+      net.seed = seed + 1;
+      auto u = simulate_rule(net, rr, spec.reference_trials, blocks, 0, threads, [&](std::int64_t done) {
+        if (progress) progress(c, "reference " + rr.label, done, spec.reference_trials);
+      }, g.loss);
+      net.seed = seed;
+      g.grad.assign(net.projections.size(), {});
+      for (std::size_t b = 0; b < blocks.size(); ++b)
+        g.grad[blocks[b].projection] = mean_of(u[b], blocks[b].n_pre * blocks[b].n_post);
+    }
     res.loss = g.loss;
+    res.gradient = g.grad;
     const std::vector<std::size_t> all_blocks = differentiable(net, g);
 
     for (const CompareRuleSpec& rule : spec.rules) {
       auto t0 = Clock::now();
       RuleResult rr;
       rr.label = rule.label;
+      rr.trials = rule.trials;
+      rr.fixed_input = rule.fixed_input;
+      rr.sample = rule.sample;
+      // A rule with its own trials or inputs is compared with the gradient over its own trials.
+      const std::vector<std::int64_t> rule_samples = samples_of(rule);
+      const bool own = gradient_reference && rule_samples != samples;
+      const NetworkGradient own_g = own ? network_gradient(net, inputs, rule_samples, threads, spec.gradient) : NetworkGradient{};
+      const NetworkGradient& ref = own ? own_g : g;
       const auto& blocks = rule.projections.empty() ? all_blocks : rule.projections;
       for (std::size_t k : blocks) {
         if (k >= g.grad.size() || g.grad[k].empty())
           throw ConfigError(net.config_path + ": [compare.rules." + rule.label + "]: projection '" +
-                            net.projections[k].name + "' has no surrogate gradient (its source does not spike on the clock grid?)");
-        const Projection& p = net.projections[k];
-        BlockResult b;
-        b.projection = k;
-        b.n_pre = p.row.size() - 1;
-        b.n_post = net.populations[p.target]->size();
-        b.gradient = g.grad[k];
+                            net.projections[k].name +
+                            (gradient_reference ? "' has no surrogate gradient (its source does not spike on the clock grid?)"
+                                                : "' is not measured by the reference rule '" + spec.reference_rule + "'"));
+        BlockResult b = block_of(net, k);
+        b.gradient = ref.grad[k];
+        b.own_reference = own;
         rr.blocks.push_back(std::move(b));
       }
       std::vector<UpdateTrials> u(rr.blocks.size());
       if (rule.is_gradient) {
         // The reference rule: trial r's update is the gradient of trial r's own loss.
-        for (std::int64_t r = 0; r < spec.trials; ++r) {
-          const std::int64_t one = samples[static_cast<std::size_t>(r)];
+        for (std::int64_t r = 0; r < rule.trials; ++r) {
+          const std::int64_t one = rule_samples[static_cast<std::size_t>(r)];
           NetworkGradient gr = network_gradient(net, inputs, std::span<const std::int64_t>(&one, 1), threads, spec.gradient);
           for (std::size_t b = 0; b < rr.blocks.size(); ++b) u[b].push_back(gr.grad[rr.blocks[b].projection]);
-          if (progress) progress(c, rule.label, r + 1, spec.trials);
+          if (progress) progress(c, rule.label, r + 1, rule.trials);
         }
         for (std::size_t b = 0; b < rr.blocks.size(); ++b)
-          if (rr.blocks[b].gradient.size() * static_cast<std::size_t>(spec.trials) <= spec.store_limit) rr.blocks[b].updates = u[b];
+          if (rr.blocks[b].gradient.size() * static_cast<std::size_t>(rule.trials) <= spec.store_limit) rr.blocks[b].updates = u[b];
       } else {
-        for (std::size_t i = 0; i < rule.projections.size(); ++i) {
-          Projection& p = net.projections[rule.projections[i]];
-          detail::attach_rule(p, net, *net.populations[p.target], rule.plasticity[i], true);
-        }
-        for (std::size_t i = 0; i < rule.projections.size(); ++i)
-          detail::link_rule(net, rule.projections[i], rule.plasticity[i]);
-        // A rule whose update takes k trials (paired perturbation) sees each sample k times.
-        int k = 1;
-        for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
-        net.trials.count = spec.trials * k;
-        net.duration = net.trials.count * net.trials.length;
-        std::vector<std::size_t> order;
-        for (std::int64_t r = 0; r < net.trials.count; ++r)
-          order.push_back(spec.fixed_input ? spec.sample : net.trials.sample_of(r / k));
-        net.present_samples(order);
-        MeasuredUpdates observer(net, rr.blocks, spec.store_limit, spec.trials, k, [&](std::int64_t done) {
-          if (progress) progress(c, rule.label, done, spec.trials);
-        });
-        Simulator sim(net, threads);
-        sim.run(observer);
-        u = std::move(observer.all);
-        net.present_samples({});
-        net.trials.count = count;
-        net.duration = duration;
-        make_static(net);
+        double loss = 0;
+        u = simulate_rule(net, rule, rule.trials, rr.blocks, spec.store_limit, threads, [&](std::int64_t done) {
+          if (progress) progress(c, rule.label, done, rule.trials);
+        }, loss);
       }
-      for (std::size_t b = 0; b < rr.blocks.size(); ++b) {
-        auto& mean = rr.blocks[b].mean_update;
-        mean.assign(rr.blocks[b].gradient.size(), 0.0);
-        for (const auto& row : u[b])
-          for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += row[i];
-        for (auto& m : mean) m /= static_cast<double>(u[b].size());
-      }
+      for (std::size_t b = 0; b < rr.blocks.size(); ++b) rr.blocks[b].mean_update = mean_of(u[b], rr.blocks[b].gradient.size());
       rr.alignment = metrics(rr.blocks, u, spec.alignment);
       rr.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       res.rules.push_back(std::move(rr));

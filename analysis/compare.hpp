@@ -21,9 +21,19 @@
 //   projections = ["hidden", "out"]   # measured projections (default: all differentiable)
 //
 //   [compare.rules.eprop_symmetric]
+//   trials = 2                    # optional per rule: R, inputs and sample of this rule only
+//   inputs = "fixed"              # (default: the [compare] values); its reference g is then
+//                                 # computed over this rule's own trials
 //   [compare.rules.eprop_symmetric.projections.hidden]   # a plasticity table per projection,
 //   rule = "eprop"                                     # exactly as in [projections.X.plasticity];
 //   feedback = "symmetric"                             # mode is forced to "measure"
+//
+// reference = "<rule label>" (with reference_trials = N, default 10 x that rule's trials) replaces
+// the surrogate gradient, for stochastic networks that have none (e.g. lif_escape): at each
+// checkpoint the named rule first runs N trials whose mean update is g (SCIENCE.md 8.2 reference
+// (ii): a likelihood-ratio estimate with many trials), with noise independent of the measured
+// runs (perturbation streams keyed by seed + 1; a stochastic neuron's streams continue). Then
+// every rule, the named one included, is measured against it; kind = "gradient" is then refused.
 //
 // The reference g of a checkpoint is the surrogate gradient of the mean trial loss over the
 // samples the trials present (each trial from the initial state), so that with inputs =
@@ -48,6 +58,9 @@ struct CompareRuleSpec {
   bool is_gradient = false;                 // kind = "gradient"
   std::vector<std::size_t> projections;     // measured, in network order
   std::vector<ConfigNode> plasticity;       // per measured projection (rules only)
+  std::int64_t trials = 0;                  // R of this rule ([compare] trials unless set)
+  bool fixed_input = false;                 // inputs of this rule ([compare] inputs unless set)
+  std::size_t sample = 0;
 };
 
 struct CheckpointSpec {
@@ -65,6 +78,8 @@ struct CompareSpec {
   std::size_t store_limit = 10'000'000;
   std::vector<CheckpointSpec> checkpoints;
   std::vector<CompareRuleSpec> rules;
+  std::string reference_rule;              // empty: the surrogate gradient
+  std::int64_t reference_trials = 0;
 };
 
 // Reads [compare] (ConfigError naming file, line and key on anything wrong), including the
@@ -76,6 +91,7 @@ struct BlockResult {
   std::size_t n_pre = 0, n_post = 0;
   std::vector<double> gradient;        // g, [n_pre, n_post]
   UpdateTrials updates;                // u per trial (empty if larger than store_limit)
+  bool own_reference = false;          // g is over this rule's trials, not the checkpoint's
   std::vector<double> mean_update;     // ubar
 };
 
@@ -84,11 +100,15 @@ struct RuleResult {
   std::vector<BlockResult> blocks;
   NetworkAlignment alignment;
   double seconds = 0;
+  std::int64_t trials = 0;     // R, inputs and sample this rule ran with
+  bool fixed_input = false;
+  std::size_t sample = 0;
 };
 
 struct CheckpointResult {
   CheckpointSpec spec;
   double loss = 0;                    // the mean trial loss g differentiates
+  std::vector<std::vector<double>> gradient;  // g per projection over [compare]'s trials
   std::vector<RuleResult> rules;
 };
 

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Draw the results of `apical compare` from its HDF5 file alone.
 
-  /usr/bin/python3 examples/plot_alignment.py RESULTS.h5 [--prefix OUT] [--checkpoint NAME]
+  /usr/bin/python3 examples/plot_alignment.py RESULTS.h5 [MORE.h5 ...] [--prefix OUT] [--checkpoint NAME]
+
+Several files (e.g. the networks of the rule atlas) go into one map; their rules are then
+labelled "<file stem>: <rule>".
 
 Writes OUT_map.png, the bias/variance map (Richards et al. 2019 Fig. 2 made quantitative:
 x = Var_rel on a log axis, y = theta_bias in degrees, one point per rule and checkpoint with its
@@ -104,16 +107,19 @@ def draw_decomposition(rows, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("results")
+    ap.add_argument("results", nargs="+")
     ap.add_argument("--prefix")
     ap.add_argument("--checkpoint", help="only this checkpoint (default: all)")
     a = ap.parse_args()
-    rows = read(a.results)
+    rows = []
+    for path in a.results:
+        stem = path.rsplit("/", 1)[-1].removesuffix(".h5")
+        rows += [(c, e, f"{stem}: {r}" if len(a.results) > 1 else r, m) for c, e, r, m in read(path)]
     if a.checkpoint:
         rows = [r for r in rows if r[0] == a.checkpoint]
     if not rows:
         sys.exit("nothing to plot")
-    prefix = a.prefix or a.results.removesuffix(".h5")
+    prefix = a.prefix or a.results[0].removesuffix(".h5")
     draw_map(rows, prefix + "_map.png")
     draw_decomposition(rows, prefix + "_decomposition.png")
     print(f"wrote {prefix}_map.png and {prefix}_decomposition.png")

@@ -62,14 +62,18 @@ void write_results(OutputFile& out, const Network& net, const std::vector<Checkp
   for (const auto& ck : results) {
     const std::string base = "/compare/" + ck.spec.label;
     out.write_attributes(base, {{"epoch", ck.spec.epoch}, {"loss", ck.loss}});
+    for (std::size_t k = 0; k < ck.gradient.size() && k < net.projections.size(); ++k)
+      if (!ck.gradient[k].empty())
+        out.write_matrix(base + "/gradient/" + net.projections[k].name, ck.gradient[k],
+                         net.projections[k].row.size() - 1, ck.gradient[k].size() / (net.projections[k].row.size() - 1));
     for (const auto& rule : ck.rules) {
       const std::string rg = base + "/rules/" + rule.label;
       for (std::size_t b = 0; b < rule.blocks.size(); ++b) {
         const BlockResult& blk = rule.blocks[b];
         const Alignment& a = rule.alignment.blocks[b];
         const std::string& name = net.projections[blk.projection].name;
-        out.write_matrix(base + "/gradient/" + name, blk.gradient, blk.n_pre, blk.n_post);
         const std::string pg = rg + "/" + name;
+        if (blk.own_reference) out.write_matrix(pg + "/gradient", blk.gradient, blk.n_pre, blk.n_post);
         out.write_matrix(pg + "/mean_update", blk.mean_update, blk.n_pre, blk.n_post);
         out.write_matrix(pg + "/mu_parallel", a.mu_parallel, blk.n_pre, blk.n_post);
         out.write_matrix(pg + "/mu_perp", a.mu_perp, blk.n_pre, blk.n_post);
@@ -85,6 +89,9 @@ void write_results(OutputFile& out, const Network& net, const std::vector<Checkp
       out.write_attributes(rg + "/network", metric_attributes(rule.alignment.network));
       auto attrs = metric_attributes(rule.alignment.network);
       attrs["wall_time_s"] = rule.seconds;
+      attrs["trials"] = rule.trials;
+      attrs["inputs"] = std::string(rule.fixed_input ? "fixed" : "dataset");
+      attrs["sample"] = static_cast<std::int64_t>(rule.sample);
       out.write_attributes(rg, attrs);
     }
   }
@@ -135,7 +142,9 @@ int compare_command(const CompareArgs& args) {
                                       {"sample", static_cast<std::int64_t>(spec.sample)},
                                       {"surrogate_scale", spec.gradient.surrogate_scale},
                                       {"bootstrap", static_cast<std::int64_t>(spec.alignment.bootstrap_resamples)},
-                                      {"ci_level", spec.alignment.ci_level}});
+                                      {"ci_level", spec.alignment.ci_level},
+                                      {"reference", spec.reference_rule.empty() ? std::string("gradient") : spec.reference_rule},
+                                      {"reference_trials", spec.reference_trials}});
 
     const bool progress = !args.quiet && isatty(STDERR_FILENO);
     const std::size_t n_runs = spec.checkpoints.size() * spec.rules.size();

@@ -3,11 +3,17 @@
 //
 //   /run                                  the config text, seed, threads, version, times
 //   /compare                              attributes trials, inputs, sample, surrogate_scale,
-//                                         bootstrap, ci_level
-//   /compare/<checkpoint>/                attributes epoch (-1: the config's weights), loss
-//     gradient/<projection>               float64 [n_pre, n_post]: the reference g
-//     rules/<rule>/                       attributes: the metrics of the whole network (below)
+//                                         bootstrap, ci_level, reference ("gradient" or a rule's
+//                                         label), reference_trials
+//   /compare/<checkpoint>/                attributes epoch (-1: the config's weights), loss (of the
+//                                         reference's trials)
+//     gradient/<projection>               float64 [n_pre, n_post]: the reference g over the
+//                                         trials of [compare] (every differentiable projection)
+//     rules/<rule>/                       attributes: the metrics of the whole network (below),
+//                                         wall_time_s, and the rule's trials, inputs, sample
 //       <projection>/                     attributes: the metrics of this projection
+//         gradient                        float64 [n_pre, n_post]: only for a rule with its own
+//                                         trials or inputs: the reference g over its trials
 //         mean_update                     float64 [n_pre, n_post]: ubar
 //         updates                         float64 [R, n_pre * n_post] (if within store_updates)
 //         cos                             float64 [R]: per-trial cos(u_r, g)
