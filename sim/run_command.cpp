@@ -2,9 +2,7 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
@@ -13,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "sim/command_support.hpp"
 #include "sim/network.hpp"
 #include "sim/output_file.hpp"
 #include "sim/simulator.hpp"
@@ -20,15 +19,6 @@
 namespace apical {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-volatile std::sig_atomic_t g_signal = 0;
-
-// Signal handlers only set a flag; the run stops at the next epoch boundary and closes the file.
-extern "C" void on_signal(int sig) {
-  g_signal = sig;
-  g_stop.store(true);
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -159,28 +149,18 @@ class FileWriter final : public RunObserver {
     }
     for (const Projection& p : net_.projections)  // what rules record, e.g. /rdd/<projection>/beta
       if (p.plastic())
-        for (const Rule::Record& r : p.rule->records())
-          out_.write_vector("/" + p.rule->name() + "/" + p.name + "/" + r.name, r.values,
-                            {{"units", r.units}, {"node_population", net_.populations[p.target]->name()}});
+        for (const Rule::Record& r : p.rule->records()) {
+          // Appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on "/" + a + ... here.
+          std::string path = "/";
+          path += p.rule->name();
+          path += '/';
+          path += p.name;
+          path += '/';
+          path += r.name;
+          out_.write_vector(path, r.values, {{"units", r.units}, {"node_population", net_.populations[p.target]->name()}});
+        }
     for (std::size_t k : weight_projections()) {
-      const Projection& p = net_.projections[k];
-      const std::string g = "/weights/" + p.name + "/";
-      // One column at a time: the end of a run must not need more memory than the run itself
-      // (bench/RESULTS.md measures bytes per plastic synapse from peak RSS).
-      {
-        std::vector<std::uint64_t> src(p.size());
-        for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
-          for (std::uint64_t s = p.row[i]; s < p.row[i + 1]; ++s) src[s] = i;
-        out_.write_vector(g + "source_node_id", src, {{"node_population", net_.populations[p.source]->name()}});
-      }
-      {
-        std::vector<std::uint64_t> dst(p.post.begin(), p.post.end());
-        out_.write_vector(g + "target_node_id", dst, {{"node_population", net_.populations[p.target]->name()}});
-      }
-      out_.write_vector(g + "syn_weight", p.weight, {{"rule", p.plastic() ? p.rule->name() : "static"}});
-      std::vector<double> delay(p.size());
-      for (std::size_t s = 0; s < p.size(); ++s) delay[s] = net_.grid.ms(p.delay_of(s));
-      out_.write_vector(g + "delay", delay, {{"units", "ms"}});
+      write_projection_weights(out_, "/weights/" + net_.projections[k].name, net_, net_.projections[k]);
     }
   }
 
@@ -228,13 +208,12 @@ int run_command(const RunArgs& args) {
     out.write_run_metadata(meta);
     out.flush();
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    stop_on_signals();
     FileWriter writer(out, net, !args.quiet && isatty(STDERR_FILENO));
     writer.start_snapshots();
     writer.start_measured();
     auto t_start = Clock::now();
-    RunResult r = sim.run(writer, &g_stop);
+    RunResult r = sim.run(writer, stop_requested());
     writer.end_progress();
     double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
 
@@ -260,8 +239,8 @@ int run_command(const RunArgs& args) {
                 r.interrupted ? " (interrupted)" : "");
     if (r.interrupted) {
       std::fprintf(stderr, "apical run: stopped by signal %d; the file is closed and marked 'interrupted'\n",
-                   static_cast<int>(g_signal));
-      return 128 + static_cast<int>(g_signal);
+                   stop_signal());
+      return 128 + stop_signal();
     }
     return 0;
   } catch (const ConfigError& e) {

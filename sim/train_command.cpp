@@ -2,42 +2,21 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
 #include "analysis/training.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "sim/command_support.hpp"
 #include "sim/network.hpp"
 #include "sim/output_file.hpp"
 
 namespace apical {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-volatile std::sig_atomic_t g_signal = 0;
-extern "C" void on_train_signal(int sig) {
-  g_signal = sig;
-  g_stop.store(true);
-}
-
-// One projection's weights in the layout of /weights (SONATA edge arrays, delays in ms).
-void write_weights(OutputFile& out, const std::string& group, const Network& net, const Projection& p) {
-  std::vector<std::uint64_t> src(p.size()), dst(p.post.begin(), p.post.end());
-  for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
-    for (std::uint64_t s = p.row[i]; s < p.row[i + 1]; ++s) src[s] = i;
-  std::vector<double> delay(p.size());
-  for (std::size_t s = 0; s < p.size(); ++s) delay[s] = net.grid.ms(p.delay_of(s));
-  out.write_vector(group + "/source_node_id", src, {{"node_population", net.populations[p.source]->name()}});
-  out.write_vector(group + "/target_node_id", dst, {{"node_population", net.populations[p.target]->name()}});
-  out.write_vector(group + "/syn_weight", p.weight);
-  out.write_vector(group + "/delay", delay, {{"units", "ms"}});
-}
 
 std::string percent(double a) {
   if (std::isnan(a)) return "  -  ";
@@ -79,8 +58,7 @@ int train_command(const TrainArgs& args) {
                           {"objective", net.trials.objective->name()}, {"projections", trained}});
     out.flush();
 
-    std::signal(SIGINT, on_train_signal);
-    std::signal(SIGTERM, on_train_signal);
+    stop_on_signals();
     const bool live = !args.quiet && isatty(STDERR_FILENO);
     const auto t0 = std::chrono::steady_clock::now();
     Trainer trainer(net, spec, args.threads);
@@ -104,7 +82,7 @@ int train_command(const TrainArgs& args) {
       out.write_vector("/training/wall_time_s", wall, {{"units", "s"}});
       if (std::binary_search(spec.checkpoints.begin(), spec.checkpoints.end(), r.epoch)) {
         const std::string g = "/checkpoints/" + std::to_string(r.epoch);
-        for (const auto& p : net.projections) write_weights(out, g + "/weights/" + p.name, net, p);
+        for (const auto& p : net.projections) write_projection_weights(out, g + "/weights/" + p.name, net, p);
         out.write_attributes(g, {{"epoch", r.epoch}});
       }
       out.flush();
@@ -136,10 +114,10 @@ int train_command(const TrainArgs& args) {
                      percent(bp.accuracy).c_str(), left);
         std::fflush(stderr);
       };
-      EpochRecord r = trainer.train_epoch(e, progress, &g_stop, interrupted);
+      EpochRecord r = trainer.train_epoch(e, progress, stop_requested(), interrupted);
       if (!interrupted) record(r);
     }
-    for (const auto& p : net.projections) write_weights(out, "/weights/" + p.name, net, p);
+    for (const auto& p : net.projections) write_projection_weights(out, "/weights/" + p.name, net, p);
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.finish_run_metadata(wall_s, {});
     out.set_status(interrupted ? "interrupted" : "complete");
@@ -148,7 +126,7 @@ int train_command(const TrainArgs& args) {
       std::printf("apical train: %s: %lld epochs in %.1f s, test loss %.4f, test accuracy %s -> %s%s\n",
                   args.config.c_str(), static_cast<long long>(epoch.back()), wall_s, test_loss.back(),
                   percent(test_acc.back()).c_str(), path.c_str(), interrupted ? " (interrupted)" : "");
-    if (interrupted) return 128 + static_cast<int>(g_signal);
+    if (interrupted) return 128 + stop_signal();
     return 0;
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "apical train: config error: %s\n", e.what());
