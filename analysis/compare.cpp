@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "analysis/steady_state_gradient.hpp"
 #include "analysis/training.hpp"
 #include "sim/detail/build.hpp"
 #include "sim/simulator.hpp"
@@ -126,8 +127,12 @@ NetworkAlignment metrics(const std::vector<BlockResult>& blocks, const std::vect
 CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
   ConfigNode c = root.table("compare");
   CompareSpec spec;
-  if (net.trials.count == 0 || !net.trials.objective)
-    c.fail_table("needs [trials] with [trials.objective]: the gradient is that of the trial objective");
+  const std::string reference = c.string("reference", "gradient");
+  spec.steady_state = reference == "steady_state";
+  if (net.trials.count == 0)
+    c.fail_table("needs [trials]: rules are measured per trial");
+  if (!net.trials.objective && !spec.steady_state)
+    c.fail_table("needs [trials.objective]: the reference gradient is that of the trial objective");
   spec.trials = c.integer("trials", {}, 2, 100'000'000);
   read_inputs(c, net, spec.fixed_input, spec.sample, false, 0);
   spec.gradient.surrogate_scale = c.number("surrogate_scale", 10.0, Check::positive());
@@ -158,6 +163,10 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
     rule.is_gradient = r.choice("kind", {"gradient", "rule"}, "rule") == "gradient";
     rule.trials = r.integer("trials", spec.trials, 2, 100'000'000);
     read_inputs(r, net, rule.fixed_input, rule.sample, spec.fixed_input, spec.sample);
+    rule.presentations = static_cast<int>(r.integer("presentations", 1, 1, 100));
+    if (rule.presentations > 1 && rule.is_gradient) r.fail("presentations", "applies to plasticity rules");
+    if (rule.presentations > 1 && net.trials.reset)
+      r.fail("presentations", "repeats a sample so that the circuit settles: needs [trials] reset = false");
     if (rule.is_gradient) {
       if (r.has("projections"))
         for (const auto& name : r.strings("projections")) rule.projections.push_back(detail::projection_of(net, r, "projections", name));
@@ -174,7 +183,7 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
       std::vector<std::size_t> order(rule.projections.size());
       std::iota(order.begin(), order.end(), 0);
       std::sort(order.begin(), order.end(), [&](auto a, auto b) { return rule.projections[a] < rule.projections[b]; });
-      CompareRuleSpec sorted{rule.label, false, {}, {}, rule.trials, rule.fixed_input, rule.sample};
+      CompareRuleSpec sorted{rule.label, false, {}, {}, rule.trials, rule.fixed_input, rule.sample, rule.presentations};
       for (auto i : order) {
         sorted.projections.push_back(rule.projections[i]);
         sorted.plasticity.push_back(rule.plasticity[i]);
@@ -186,12 +195,18 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
     spec.rules.push_back(std::move(rule));
   }
   if (spec.rules.empty()) rules.fail_table("lists no rule");
-  // The reference: the surrogate gradient, or (stochastic networks, which have none) the mean
-  // update of one of the listed rules over reference_trials independent trials.
-  const std::string reference = c.string("reference", "gradient");
-  if (reference != "gradient") {
+  // The reference: the surrogate gradient, the steady-state gradient (microcircuits), or
+  // (stochastic networks, which have neither) the mean update of one of the listed rules over
+  // reference_trials independent trials.
+  if (spec.steady_state) {
+    for (const auto& r : spec.rules)
+      if (r.is_gradient) c.fail("reference", "\"steady_state\" leaves no surrogate gradient for rule '" + r.label + "'");
+    if (c.has("surrogate_scale")) c.fail("surrogate_scale", "is not used with reference = \"steady_state\"");
+    if (c.has("reference_trials")) c.fail("reference_trials", "is only used with reference = \"<rule>\"");
+  } else if (reference != "gradient") {
     auto it = std::find_if(spec.rules.begin(), spec.rules.end(), [&](const auto& r) { return r.label == reference; });
-    if (it == spec.rules.end()) c.fail("reference", "is \"gradient\" or the label of a rule in [compare.rules]");
+    if (it == spec.rules.end())
+      c.fail("reference", "is \"gradient\", \"steady_state\" or the label of a rule in [compare.rules]");
     if (it->is_gradient) c.fail("reference", "names a kind = \"gradient\" rule; use reference = \"gradient\"");
     for (const auto& r : spec.rules)
       if (r.is_gradient) c.fail("reference", "a rule reference leaves no surrogate gradient for rule '" + r.label + "'");
@@ -219,8 +234,9 @@ std::vector<UpdateTrials> simulate_rule(Network& net, const CompareRuleSpec& rul
     detail::attach_rule(p, net, *net.populations[p.target], rule.plasticity[i], true);
   }
   for (std::size_t i = 0; i < rule.projections.size(); ++i) detail::link_rule(net, rule.projections[i], rule.plasticity[i]);
-  // A rule whose update takes k trials (paired perturbation) sees each sample k times.
-  int k = 1;
+  // A rule whose update takes k trials (paired perturbation), or that is given k presentations,
+  // sees each sample k times; the last presentation's update is measured.
+  int k = rule.presentations;
   for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
   net.trials.count = trials * k;
   net.duration = net.trials.count * net.trials.length;
@@ -263,7 +279,8 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
   using Clock = std::chrono::steady_clock;
   std::vector<std::vector<double>> built;
   for (auto& p : net.projections) built.push_back(p.weight);
-  const bool gradient_reference = spec.reference_rule.empty();
+  const bool gradient_reference = spec.reference_rule.empty() && !spec.steady_state;
+  const bool computed_reference = spec.reference_rule.empty();  // surrogate or steady state
   // Every trial index any rule presents, recorded once (the same at every checkpoint).
   auto samples_of = [&](const CompareRuleSpec& r) { return trial_indices(r.trials, r.fixed_input, r.sample); };
   const std::vector<std::int64_t> samples = trial_indices(spec.trials, spec.fixed_input, spec.sample);
@@ -275,6 +292,9 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   const TrialInputs inputs = gradient_reference ? record_inputs(net, distinct) : TrialInputs{};
+  auto reference_over = [&](std::span<const std::int64_t> trials) {
+    return spec.steady_state ? steady_state_gradient(net, trials) : network_gradient(net, inputs, trials, threads, spec.gradient);
+  };
   std::vector<CheckpointResult> results;
 
   for (std::size_t c = 0; c < spec.checkpoints.size(); ++c) {
@@ -285,8 +305,8 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
     CheckpointResult res;
     res.spec = ck;
     NetworkGradient g;
-    if (gradient_reference) {
-      g = network_gradient(net, inputs, samples, threads, spec.gradient);
+    if (computed_reference) {
+      g = reference_over(samples);
     } else {
       // The reference is a rule's mean update over reference_trials trials with noise independent
       // of the measured runs: its perturbation streams are keyed by seed + 1, and intrinsic noise
@@ -316,10 +336,11 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
       rr.trials = rule.trials;
       rr.fixed_input = rule.fixed_input;
       rr.sample = rule.sample;
+      rr.presentations = rule.presentations;
       // A rule with its own trials or inputs is compared with the gradient over its own trials.
       const std::vector<std::int64_t> rule_samples = samples_of(rule);
-      const bool own = gradient_reference && rule_samples != samples;
-      const NetworkGradient own_g = own ? network_gradient(net, inputs, rule_samples, threads, spec.gradient) : NetworkGradient{};
+      const bool own = computed_reference && rule_samples != samples;
+      const NetworkGradient own_g = own ? reference_over(rule_samples) : NetworkGradient{};
       const NetworkGradient& ref = own ? own_g : g;
       const auto& blocks = rule.projections.empty() ? all_blocks : rule.projections;
       for (std::size_t k : blocks) {
@@ -327,7 +348,8 @@ std::vector<CheckpointResult> run_compare(Network& net, const CompareSpec& spec,
           throw ConfigError(net.config_path + ": [compare.rules." + rule.label + "]: projection '" +
                             net.projections[k].name +
                             (gradient_reference ? "' has no surrogate gradient (its source does not spike on the clock grid?)"
-                                                : "' is not measured by the reference rule '" + spec.reference_rule + "'"));
+                             : spec.steady_state ? "' is not a basal projection of the steady-state network"
+                                                 : "' is not measured by the reference rule '" + spec.reference_rule + "'"));
         BlockResult b = block_of(net, k);
         b.gradient = ref.grad[k];
         b.own_reference = own;

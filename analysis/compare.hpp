@@ -24,6 +24,9 @@
 //   trials = 2                    # optional per rule: R, inputs and sample of this rule only
 //   inputs = "fixed"              # (default: the [compare] values); its reference g is then
 //                                 # computed over this rule's own trials
+//   presentations = 1             # optional: each sample k times in a row, only the last
+//                                 # presentation measured (with [trials] reset = false: a
+//                                 # circuit that settles to a steady state, docs/dendritic-error.md)
 //   [compare.rules.eprop_symmetric.projections.hidden]   # a plasticity table per projection,
 //   rule = "eprop"                                     # exactly as in [projections.X.plasticity];
 //   feedback = "symmetric"                             # mode is forced to "measure"
@@ -34,6 +37,11 @@
 // (ii): a likelihood-ratio estimate with many trials), with noise independent of the measured
 // runs (perturbation streams keyed by seed + 1; a stochastic neuron's streams continue). Then
 // every rule, the named one included, is measured against it; kind = "gradient" is then refused.
+//
+// reference = "steady_state" (dendritic microcircuits of sacramento_2018_* neurons, which have no
+// surrogate gradient): g is backprop through the steady-state rate network of the basal pathway
+// (analysis/steady_state_gradient.hpp), the comparison Sacramento et al. make; [trials.objective]
+// is then optional (the loss is the steady state's) and kind = "gradient" is refused.
 //
 // The reference g of a checkpoint is the surrogate gradient of the mean trial loss over the
 // samples the trials present (each trial from the initial state), so that with inputs =
@@ -61,6 +69,7 @@ struct CompareRuleSpec {
   std::int64_t trials = 0;                  // R of this rule ([compare] trials unless set)
   bool fixed_input = false;                 // inputs of this rule ([compare] inputs unless set)
   std::size_t sample = 0;
+  int presentations = 1;                    // each sample k times, the last one measured
 };
 
 struct CheckpointSpec {
@@ -78,7 +87,8 @@ struct CompareSpec {
   std::size_t store_limit = 10'000'000;
   std::vector<CheckpointSpec> checkpoints;
   std::vector<CompareRuleSpec> rules;
-  std::string reference_rule;              // empty: the surrogate gradient
+  bool steady_state = false;               // reference = "steady_state"
+  std::string reference_rule;              // empty: the surrogate gradient (or the steady state)
   std::int64_t reference_trials = 0;
 };
 
@@ -100,9 +110,10 @@ struct RuleResult {
   std::vector<BlockResult> blocks;
   NetworkAlignment alignment;
   double seconds = 0;
-  std::int64_t trials = 0;     // R, inputs and sample this rule ran with
+  std::int64_t trials = 0;     // R, inputs, sample and presentations this rule ran with
   bool fixed_input = false;
   std::size_t sample = 0;
+  int presentations = 1;
 };
 
 struct CheckpointResult {

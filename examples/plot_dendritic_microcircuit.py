@@ -35,6 +35,8 @@ ap.add_argument("--extract", nargs=2, metavar=("RESULT", "OUT"),
 ap.add_argument("--exact", action="store_true",
                 help="with --extract: complete the self-predicting state exactly, W_PI = -W_down and "
                      "W_IP = W_21 (SCIENCE.md 4.2: [(g_B + g_lk)/(g_B + g_lk)] [(g_D + g_lk)/g_D] g_B/(g_lk + g_B) = 1)")
+ap.add_argument("--symmetric", action="store_true",
+                help="with --extract --exact: symmetric top-down weights, W_down = W_21^T (so W_PI = -W_21^T)")
 ap.add_argument("-o", "--out", default="microcircuit.png")
 a = ap.parse_args()
 
@@ -52,16 +54,21 @@ if a.extract:
         for name, g in src["weights"].items():
             for k in ["source_node_id", "target_node_id", "syn_weight", "delay"]:
                 data = g[k][:]
-                if a.exact and k == "syn_weight" and name in ("W_PI", "W_IP"):
+                s, t = g["source_node_id"][:].astype(int), g["target_node_id"][:].astype(int)
+                if a.symmetric and k == "syn_weight" and name in ("W_down", "W_PI"):
+                    W21 = dense(src, "W_21")  # [P1, P2]; W_down and W_PI run [P2 or I1, P1]
+                    data = W21[t, s] if name == "W_down" else -W21[t, s]
+                elif a.exact and k == "syn_weight" and name in ("W_PI", "W_IP"):
                     ref = src["weights/" + ("W_down" if name == "W_PI" else "W_21")]
                     M = dense(src, ref.name.split("/")[-1])  # [pre, post] of the reference
-                    s, t = g["source_node_id"][:].astype(int), g["target_node_id"][:].astype(int)
                     data = -M[s, t] if name == "W_PI" else M[s, t]
                 dst.create_dataset(f"weights/{name}/{k}", data=data)
             for k, v in g.attrs.items():
                 dst["weights/" + name].attrs[k] = v
     print("wrote", a.extract[1])
     sys.exit(0)
+if a.symmetric:
+    ap.error("--symmetric goes with --extract --exact")
 if not (a.selfpred and a.result):
     ap.error("give the phase-1 and phase-2 result files")
 

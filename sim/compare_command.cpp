@@ -92,6 +92,7 @@ void write_results(OutputFile& out, const Network& net, const std::vector<Checkp
       attrs["trials"] = rule.trials;
       attrs["inputs"] = std::string(rule.fixed_input ? "fixed" : "dataset");
       attrs["sample"] = static_cast<std::int64_t>(rule.sample);
+      attrs["presentations"] = static_cast<std::int64_t>(rule.presentations);
       out.write_attributes(rg, attrs);
     }
   }
@@ -143,7 +144,9 @@ int compare_command(const CompareArgs& args) {
                                       {"surrogate_scale", spec.gradient.surrogate_scale},
                                       {"bootstrap", static_cast<std::int64_t>(spec.alignment.bootstrap_resamples)},
                                       {"ci_level", spec.alignment.ci_level},
-                                      {"reference", spec.reference_rule.empty() ? std::string("gradient") : spec.reference_rule},
+                                      {"reference", spec.steady_state            ? std::string("steady_state")
+                                                     : spec.reference_rule.empty() ? std::string("gradient")
+                                                                                   : spec.reference_rule},
                                       {"reference_trials", spec.reference_trials}});
 
     const bool progress = !args.quiet && isatty(STDERR_FILENO);

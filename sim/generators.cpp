@@ -97,7 +97,7 @@ RasterGenerator::RasterGenerator(std::string name, std::size_t size, Grid grid, 
 void RasterGenerator::reset(Step at) {
   origin_ = at;
   const auto trial = trial_length_ > 0 ? static_cast<std::size_t>(at / trial_length_) : 0;
-  sample_ = (order_.empty() ? trial : order_[trial % order_.size()]) % samples_;
+  sample_ = sample_of_trial(trial);
   std::fill(cursor_.begin(), cursor_.end(), 0);
 }
 
@@ -123,9 +123,8 @@ std::int64_t ValueGenerator::advance(std::size_t first, std::size_t last, Step t
                                      std::span<const InputEvent>, std::vector<Spike>& spikes, std::span<Sampler*>) {
   for (std::size_t i = first; i < last; ++i)
     for (Step t = t0; t < t1; ++t) {
-      const auto k = trial_length_ > 0 ? static_cast<std::size_t>(t / trial_length_) % samples_ : 0;
-      const auto s = static_cast<std::size_t>(trial_length_ > 0 ? t % trial_length_ : t) % steps_;
-      const double v = values_[(k * steps_ + s) * size() + i];
+      const auto k = trial_length_ > 0 ? sample_of_trial(static_cast<std::size_t>(t / trial_length_)) : 0;
+      const double v = value(k, static_cast<std::size_t>(trial_length_ > 0 ? t % trial_length_ : t), i);
       if (v != 0.0) spikes.push_back({t, 0.0, static_cast<std::uint32_t>(i), v});
     }
   return -1;

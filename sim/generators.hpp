@@ -17,6 +17,18 @@ class Generator : public Population {
   std::vector<std::string> observables() const override { return {}; }
   std::vector<std::string> observable_units() const override { return {}; }
   double observable(std::size_t, int) const override { return 0.0; }
+  // Generators of a data set (raster, value): samples in it (0: none), and the order of
+  // presentation: trial k presents sample order[k mod order.size()] (empty: k mod samples).
+  virtual std::size_t samples() const { return 0; }
+  void present(std::vector<std::size_t> order) { order_ = std::move(order); }
+
+ protected:
+  std::size_t sample_of_trial(std::size_t trial) const {
+    return (order_.empty() ? trial : order_[trial % order_.size()]) % samples();
+  }
+
+ private:
+  std::vector<std::size_t> order_;
 };
 
 // poisson_generator: each node emits an independent Poisson train (exact, off-grid times) with
@@ -69,12 +81,10 @@ class RasterGenerator final : public Generator {
   std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                std::vector<Spike>& spikes, std::span<Sampler*>) override;
   void reset(Step at) override;
-  // Trial k presents sample order[k mod order.size()] (empty: k mod samples).
-  void present(std::vector<std::size_t> order) { order_ = std::move(order); }
+  std::size_t samples() const override { return samples_; }
 
  private:
   std::size_t samples_;
-  std::vector<std::size_t> order_;
   Step trial_length_;
   std::vector<std::vector<std::vector<Step>>> steps_;  // [sample][node] -> steps with a spike
   Step origin_ = 0;                                    // start of the current trial
@@ -96,6 +106,12 @@ class ValueGenerator final : public Generator {
   std::int64_t advance(std::size_t first, std::size_t last, Step t0, Step t1, std::span<const InputEvent>,
                        std::vector<Spike>& spikes, std::span<Sampler*>) override;
   void reset(Step) override {}
+  std::size_t samples() const override { return samples_; }
+  std::size_t steps() const { return steps_; }
+  // What node i sends at step s of a trial presenting `sample`.
+  double value(std::size_t sample, std::size_t step, std::size_t i) const {
+    return values_[(sample * steps_ + step % steps_) * size() + i];
+  }
 
  private:
   std::size_t samples_, steps_;

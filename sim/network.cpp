@@ -28,7 +28,7 @@ std::size_t TrialSpec::sample_of(std::int64_t trial) const {
 void Network::present_samples(const std::vector<std::size_t>& order) {
   trials.sample_order = order;
   for (auto& p : populations)
-    if (auto* r = dynamic_cast<RasterGenerator*>(p.get())) r->present(order);
+    if (auto* g = dynamic_cast<Generator*>(p.get())) g->present(order);
 }
 
 TrialTarget TrialSpec::target(std::int64_t trial) const {
@@ -480,6 +480,14 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_inputs(net, root);
   read_output(net, root);
   read_trial_objective(net, root);
+  // Without the objective's data set, trials cycle through the inputs' own (the first data-set
+  // generator's): compare's "dataset" inputs and training's samples count these.
+  if (net.trials.samples == 0)
+    for (const auto& p : net.populations)
+      if (const auto* g = dynamic_cast<const Generator*>(p.get()); g && g->samples() > 0) {
+        net.trials.samples = g->samples();
+        break;
+      }
   for (std::size_t k = 0; k < net.projections.size(); ++k)
     if (net.projections[k].plastic())
       detail::link_rule(net, k, root.table("projections").table(net.projections[k].name).table("plasticity"));

@@ -18,6 +18,7 @@
 
 #include "../support.hpp"
 #include "../temp_dir.hpp"
+#include "analysis/steady_state_gradient.hpp"
 #include "plasticity/dendritic.hpp"
 #include "sim/h5.hpp"
 #include "sim/input_files.hpp"
@@ -492,6 +493,71 @@ TEST_CASE("sacramento: weak nudging, self-predicting state: hidden updates align
   CHECK(h_rand > 30.0);
   CHECK(h_fa < 10.0);
   CHECK(h_strong > h_sym);  // the approximation is first order in the nudging
+}
+
+TEST_CASE("steady-state reference (apical compare): backprop of the feedforward form, and finite differences of its loss",
+          "[dendritic][sacramento][steady_state]") {
+  test::TempDir dir;
+  SplitMix rng{31};
+  const std::size_t samples = 4;
+  Circuit C = self_predicting(rng, false, samples, 2);
+  const std::vector<std::int64_t> trials{1, 2, 7};  // samples 1, 2, 7 of the data set (x per trial)
+  {
+    Network net = test::network(C.config(dir));
+    NetworkGradient g = steady_state_gradient(net, trials);
+    Mat g10(C.n0 * C.n1, 0.0), g21(C.n1 * C.n2, 0.0);
+    double loss = 0;
+    for (auto t : trials) {
+      const double* x = &C.x[static_cast<std::size_t>(t) * C.n0];
+      Forward f = forward(C, C.W10, C.W21, x);
+      std::vector<double> d2(C.n2);
+      for (std::size_t k = 0; k < C.n2; ++k) {
+        const double r = C.target_rate[static_cast<std::size_t>(t) * C.n2 + k];
+        const double ut = std::log(r / (1.0 - r));
+        d2[k] = dphi(f.v2[k]) * (f.v2[k] - ut);
+        // int_{ut}^{v} phi'(s)(s - ut) ds = phi(v)(v - ut) - int_{ut}^{v} phi, int phi = ln(1 + e^s)
+        loss += (phi(f.v2[k]) * (f.v2[k] - ut) - (std::log1p(std::exp(f.v2[k])) - std::log1p(std::exp(ut)))) / 3.0;
+      }
+      Mat a, b;
+      gradients(C, C.W10, C.W21, transpose(C.W21, C.n1, C.n2), x, d2, a, b);
+      for (std::size_t i = 0; i < a.size(); ++i) g10[i] += a[i] / 3.0;
+      for (std::size_t i = 0; i < b.size(); ++i) g21[i] += b[i] / 3.0;
+    }
+    CHECK(g.loss == Approx(loss).epsilon(1e-12));
+    for (std::size_t k = 0; k < net.projections.size(); ++k) {
+      const auto& name = net.projections[k].name;
+      if (name == "W_10" || name == "W_21") {
+        const Mat& want = name == "W_10" ? g10 : g21;
+        REQUIRE(g.grad[k].size() == want.size());
+        for (std::size_t i = 0; i < want.size(); ++i) CHECK(g.grad[k][i] == Approx(want[i]).epsilon(1e-12).margin(1e-15));
+      } else {
+        CHECK(g.grad[k].empty());  // apical, interneuron and nudging projections are not in the pathway
+      }
+    }
+  }
+  // A general sigmoid (phi_max, k, beta, theta) on every neuron: central differences of the loss.
+  C.extra = ", phi_max = 0.9, k = 1.5, beta = 2.0, theta = 0.3";
+  Network net = test::network(C.config(dir));
+  const NetworkGradient g = steady_state_gradient(net, trials);
+  double worst = 0;
+  for (std::size_t k = 0; k < net.projections.size(); ++k) {
+    if (g.grad[k].empty()) continue;
+    auto& w = net.projections[k].weight;
+    const std::size_t n_post = net.populations[net.projections[k].target]->size();
+    const auto pre = net.projections[k].sources();
+    for (std::size_t s = 0; s < w.size(); ++s) {
+      const double w0 = w[s], eps = 1e-5;
+      w[s] = w0 + eps;
+      const double up = steady_state_gradient(net, trials).loss;
+      w[s] = w0 - eps;
+      const double down = steady_state_gradient(net, trials).loss;
+      w[s] = w0;
+      const double fd = (up - down) / (2 * eps), an = g.grad[k][pre[s] * n_post + net.projections[k].post[s]];
+      worst = std::max(worst, std::abs(fd - an) / (std::abs(an) + 1e-6));
+    }
+  }
+  WARN("steady-state gradient vs central differences, general sigmoid: worst relative error " << worst);
+  CHECK(worst < 1e-6);
 }
 
 TEST_CASE("sacramento: with a teacher, a 5-6-3 network learns a random teacher network's regression task",
