@@ -306,21 +306,30 @@ EpochRecord Trainer::train_epoch(std::int64_t epoch, const std::function<void(co
       if (progress) progress(bp);
     }
   } else {
+    // A rule whose update takes k trials (paired perturbation: an unperturbed trial, then a
+    // perturbed one) sees each sample k times in a row.
+    std::size_t per = 1;
+    for (const auto& p : net_.projections)
+      if (p.plastic()) per = std::max(per, static_cast<std::size_t>(p.rule->trials_per_update()));
+    std::vector<std::size_t> order;
+    for (auto s : train_) order.insert(order.end(), per, static_cast<std::size_t>(s));
+    net_.present_samples(order);
     TrialLog log = simulate(
-        net_, static_cast<std::int64_t>(spec_.n_train), threads_, true,
+        net_, static_cast<std::int64_t>(order.size()), threads_, true,
         [&](const TrialLog& l) {
-          bp.done = l.loss.size();
-          bp.loss = std::accumulate(l.loss.begin(), l.loss.end(), 0.0) / static_cast<double>(bp.done);
-          bp.accuracy = std::accumulate(l.correct.begin(), l.correct.end(), 0.0) / static_cast<double>(bp.done);
+          bp.done = l.loss.size() / per;
+          bp.loss = std::accumulate(l.loss.begin(), l.loss.end(), 0.0) / static_cast<double>(l.loss.size());
+          bp.accuracy = std::accumulate(l.correct.begin(), l.correct.end(), 0.0) / static_cast<double>(l.loss.size());
           if (progress) progress(bp);
         },
         stop);
+    net_.present_samples({});
     for (std::size_t i = 0; i < log.loss.size(); ++i) {
       loss_sum += log.loss[i];
       correct_sum += log.correct[i];
     }
-    bp.done = log.loss.size();
-    interrupted = bp.done < train_.size();
+    interrupted = log.loss.size() < order.size();
+    bp.done = log.loss.size();  // trials, for the means below
   }
   const double n = static_cast<double>(std::max<std::size_t>(1, bp.done));
   r.train_loss = loss_sum / n;

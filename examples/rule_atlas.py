@@ -15,6 +15,11 @@ Run from anywhere; paths are relative to the repository. Steps (docs/rule-atlas.
 2b. examples/rule_atlas_rmax.toml (10 escape-noise LIF hidden units): `apical compare` with
    reference = "rmax" (a many-trial likelihood-ratio reference; no surrogate gradient exists for
    escape noise): R-max and node perturbation -> OUT/rule_atlas_rmax.h5.
+2c. examples/rule_atlas_microcircuit.toml (Sacramento et al.'s 30-20-10 dendritic microcircuit in
+   its self-predicting state, random top-down weights, g_som 0.8) and its variant with symmetric
+   top-down weights and weak nudging (g_som 0.05): `apical compare` with reference =
+   "steady_state" (backprop through the circuit's steady-state rate network)
+   -> OUT/rule_atlas_microcircuit.h5, OUT/rule_atlas_microcircuit_sym.h5.
 3. RDD's own panel: examples/rdd_network_size.py (Lansdell & Kording's confounded-noise
    setting, N = 10 neurons, correlation c) -> OUT/rule_atlas_rdd.json.
 4. Learning: the spiking network trained by rules in learn mode (e-prop symmetric, e-prop
@@ -52,14 +57,14 @@ SETTINGS = {
                        "backprop_dataset": 500, "rdd": 500},
                     bootstrap=200, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                     rdd=["--N", "10", "--c", "0.01", "0.5", "0.99", "--seconds", "20", "--reps", "2"],
-                    learn_epochs=5, rmax_trials=500, rmax_reference=5000),
+                    learn_epochs=5, rmax_trials=500, rmax_reference=5000, microcircuit_trials=200),
     "full": dict(epochs=10, checkpoints=[0, 1, 3, 10], compare=[0, 1, 3, 10],
                  R={"node_perturbation": 2000, "node_perturbation_hidden": 1000, "weight_perturbation": 10000,
                     "backprop_dataset": 500, "rdd": 1000},
                  bootstrap=200, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                  rdd=["--N", "10", "46", "--c", "0.01", "0.25", "0.5", "0.75", "0.99", "--seconds", "100",
                       "--reps", "5"],
-                 learn_epochs=15, rmax_trials=2000, rmax_reference=20000),
+                 learn_epochs=15, rmax_trials=2000, rmax_reference=20000, microcircuit_trials=500),
 }
 
 # Rules trained in learn mode (step 4): plasticity tables for w1 and w2, and objective baseline.
@@ -74,8 +79,15 @@ LEARN = {
     # readout); the third factor is the reward minus its running mean (a prediction error).
     "rstdp": ('{ rule = "rstdp", eta = 2e-4, schedule = "trial" }',
               '{ rule = "eprop", eta = 0.002, schedule = "trial" }', "running_mean"),
+    "superspike": ('{ rule = "superspike", readout = "w2", feedback = "symmetric", surrogate_scale = 10.0, '
+                   'eta = 0.002, schedule = "trial" }',
+                   '{ rule = "eprop", eta = 0.002, schedule = "trial" }', "none"),
     # The control for R-STDP: the readout alone learns, the hidden layer stays at its initial weights.
     "readout_only": (None, '{ rule = "eprop", eta = 0.002, schedule = "trial" }', "none"),
+    # The same layer by node perturbation (paired trials: each sample twice): an unbiased estimate
+    # of readout_only's exact update with Var_rel ~200, so a 20x smaller step is the stable one.
+    "node_perturbation": (None, '{ rule = "node_perturbation", sigma = 1e-3, eta = 1e-4, schedule = "trial" }',
+                          "none"),
 }
 
 
@@ -151,6 +163,19 @@ def rmax_config(s):
     return set_key(text, "compare", "reference_trials", s["rmax_reference"])
 
 
+def microcircuit_config(s, symmetric):
+    """The paper's circuit (random top-down, g_som 0.8), or with symmetric top-down weights
+    (W_down = W_21^T) and weak nudging of the output (g_som 0.05), where it approaches backprop."""
+    text = open(os.path.join(HERE, "rule_atlas_microcircuit.toml")).read()
+    text = set_key(text, "compare", "bootstrap", s["bootstrap"])
+    text = set_key(text, "compare.rules.microcircuit_dataset", "trials", s["microcircuit_trials"])
+    if symmetric:
+        text = text.replace("examples/dendritic_microcircuit_selfpred_weights.h5",
+                            "examples/rule_atlas_microcircuit_symmetric.h5")
+        text = text.replace("apical = false, g_som = 0.8", "apical = false, g_som = 0.05")
+    return text
+
+
 def learn_config(rule, epochs):
     text = open(os.path.join(HERE, "rule_atlas.toml")).read()
     text = drop_sections(drop_sections(text, "compare"), "training")
@@ -198,34 +223,42 @@ def fmt_ci(m, name, fmt):
 
 
 def table(rows):
-    head = (f"{'network':8} {'epoch':>5} {'rule':26} {'layer':5} {'inputs':7} {'R':>6}  {'theta_bias (deg)':24}"
+    head = (f"{'network':16} {'epoch':>5} {'rule':26} {'layer':5} {'inputs':7} {'R':>6}  {'theta_bias (deg)':24}"
             f" {'Var_rel':30} {'alpha*':24} {'mean cos':24} flags")
     lines = [head, "-" * len(head)]
     for r in rows:
         m = r["m"]
-        lines.append(f"{r['network']:8} {r['epoch']:5d} {r['rule']:26} {r['proj']:5} {r['inputs']:7} {r['trials']:6d}  "
+        lines.append(f"{r['network']:16} {r['epoch']:5d} {r['rule']:26} {r['proj']:5} {r['inputs']:7} {r['trials']:6d}  "
                      f"{fmt_ci(m, 'theta_bias_deg', '%.1f'):24} {fmt_ci(m, 'var_rel', '%.3g'):30} "
                      f"{fmt_ci(m, 'alpha_star', '%.3g'):24} {fmt_ci(m, 'mean_cos', '%.3f'):24} {m.get('flags', '')}")
     return "\n".join(lines)
 
 
-# The rules' hidden-layer block is the one that tells them apart (every gradient rule's readout
-# update is exact); perturbation rules are drawn on the layer they perturb.
+# Hidden and output layer of each network. The rules' hidden-layer block is the one that tells
+# them apart (every gradient rule's readout update is exact); perturbation rules are drawn on the
+# layer they perturb.
+LAYERS = {"microcircuit": ("W_10", "W_21"), "microcircuit_sym": ("W_10", "W_21")}
+NETWORK_NOTE = {"rate": " rate net", "escape": " escape-noise net vs R-max ref.",
+                "microcircuit": " microcircuit, random top-down", "microcircuit_sym": " microcircuit, symmetric, weak nudging"}
+
+
 def map_rows(rows, epoch):
     """The map's points: the spiking network's rules at `epoch`, on their hidden layer where they
-    have one; FA on the rate network at its last checkpoint (its bias along training is panel b)."""
+    have one; FA on the rate network at its last checkpoint (its bias along training is panel b);
+    the escape-noise network and the microcircuits at their only (initial) weights."""
     out = []
     for r in rows:
         if r["network"] == "rate":
             if r["rule"] != "feedback_alignment" or r["epoch"] != max_epoch(rows, "rate"):
                 continue
-        elif r["network"] == "escape":
+        elif r["network"] in ("escape", "microcircuit", "microcircuit_sym"):
             pass  # initial weights only
         elif r["epoch"] != epoch:
             continue
-        if r["proj"] == "w2" and any(q["rule"] == r["rule"] and q["network"] == r["network"] and q["proj"] == "w1"
-                                     for q in rows):
-            continue  # w1 shown instead
+        hidden, output = LAYERS.get(r["network"], ("w1", "w2"))
+        if r["proj"] == output and any(q["rule"] == r["rule"] and q["network"] == r["network"] and q["proj"] == hidden
+                                       for q in rows):
+            continue  # the hidden layer shown instead
         out.append(r)
     return out
 
@@ -266,14 +299,14 @@ def draw(rows, rdd_rows, epoch, out):
         xerr = [[max(x - max(m.get("var_rel_lo", x), floor), 0)], [max(m.get("var_rel_hi", x) - x, 0)]]
         yerr = [[max(y - m.get("theta_bias_deg_lo", y), 0)], [max(m.get("theta_bias_deg_hi", y) - y, 0)]]
         c = COLORS[i % len(COLORS)]
-        name = f"{r['rule']} [{r['proj']}]" + (" rate net, epoch %d" % r["epoch"] if r["network"] == "rate" else "") + \
-            (" escape-noise net vs R-max ref." if r["network"] == "escape" else "") + \
-            (" (dataset)" if r["inputs"] == "dataset" else "")
+        name = f"{r['rule']} [{r['proj']}]" + NETWORK_NOTE.get(r["network"], "") + \
+            (", epoch %d" % r["epoch"] if r["network"] == "rate" else "") + (" (dataset)" if r["inputs"] == "dataset" else "")
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="osD^v<>pP*"[i % 10], color=c, mfc="none" if zero else c,
                     capsize=3, ms=7, label=name)
         # Text beside the point; points at the same place share one label.
         key = (round(np.log10(x), 1), round(y / 3))
-        placed.setdefault(key, [x, y, c, []])[3].append(r["rule"] + (" (esc.)" if r["network"] == "escape" else ""))
+        short = {"escape": " (esc.)", "microcircuit_sym": " (sym.)"}.get(r["network"], "")
+        placed.setdefault(key, [x, y, c, []])[3].append(r["rule"] + short)
     for x, y, c, names in placed.values():
         ax.annotate(" = ".join(names), (x, y), fontsize=7, color=c, xytext=(6, -3), textcoords="offset points")
     ax.set_xscale("log")
@@ -375,6 +408,11 @@ def main():
         times["escape-noise compare (R-max)"] = run(
             [apical, "compare", P("rule_atlas_rmax.toml"), "-o", P("rule_atlas_rmax.h5"), *t()],
             os.path.join(ROOT, P("rule_atlas_rmax.log")))
+        for name, symmetric in (("microcircuit", False), ("microcircuit_sym", True)):
+            open(os.path.join(ROOT, P(f"rule_atlas_{name}.toml")), "w").write(microcircuit_config(s, symmetric))
+            times[name + " compare"] = run(
+                [apical, "compare", P(f"rule_atlas_{name}.toml"), "-o", P(f"rule_atlas_{name}.h5"), *t()],
+                os.path.join(ROOT, P(f"rule_atlas_{name}.log")))
         times["RDD panel"] = run(["/usr/bin/python3", os.path.join(HERE, "rdd_network_size.py"), "--apical", apical,
                                   *s["rdd"], "--json", P("rule_atlas_rdd.json"), "-o", P("rule_atlas_rdd.png")],
                                  os.path.join(ROOT, P("rule_atlas_rdd.log")))
@@ -395,6 +433,9 @@ def main():
         read_points(os.path.join(ROOT, P("rule_atlas_rate.h5")), "rate")
     if os.path.exists(os.path.join(ROOT, P("rule_atlas_rmax.h5"))):
         rows += read_points(os.path.join(ROOT, P("rule_atlas_rmax.h5")), "escape")
+    for name in ("microcircuit", "microcircuit_sym"):
+        if os.path.exists(os.path.join(ROOT, P(f"rule_atlas_{name}.h5"))):
+            rows += read_points(os.path.join(ROOT, P(f"rule_atlas_{name}.h5")), name)
     rdd_json = os.path.join(ROOT, P("rule_atlas_rdd.json"))
     rdd_rows = json.load(open(rdd_json)) if os.path.exists(rdd_json) else []
     epoch = 3  # a checkpoint of both versions: mid-training (at 10 the training loss is ~0.02)
@@ -416,7 +457,7 @@ def main():
     print()
     print(text)
     print(f"\nfiles in {os.path.join(ROOT, out)}: rule_atlas.h5, rule_atlas-train.h5, rule_atlas_rate.h5, "
-          "rule_atlas_rate-train.h5, rule_atlas_map.png, rule_atlas_decomposition.png, rule_atlas_training.png, "
+          "rule_atlas_rate-train.h5, rule_atlas_rmax.h5, rule_atlas_microcircuit{,_sym}.h5, rule_atlas_map.png, rule_atlas_decomposition.png, rule_atlas_training.png, "
           "rule_atlas_table.txt")
 
 

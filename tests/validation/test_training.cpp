@@ -125,3 +125,34 @@ TEST_CASE("rule training: an epoch is apical run of the training trials with the
   REQUIRE(trainer.test_set().front() == 30);
   CHECK(e1.test_loss == Approx(network_gradient(net, trainer.test_set(), 1).loss).epsilon(1e-12));
 }
+
+TEST_CASE("rule training: a paired rule (node perturbation) sees each training sample twice in a row",
+          "[validation][training]") {
+  test::TempDir dir;
+  std::string text = config("", "method = \"rule\"\nepochs = 1\ntest_samples = 10", first_samples(dir, 40));
+  const std::string np =
+      "[projections.w2.plasticity]\nrule = \"node_perturbation\"\nsigma = 1e-3\neta = 1e-4\nschedule = \"trial\"\n";
+  text.insert(text.find("[training]"), np);
+  Network net = test::network(text), ref = test::network(text);
+  Trainer trainer(net, spec_of(text, net), 1);
+  bool interrupted = false;
+  EpochRecord e1 = trainer.train_epoch(1, {}, nullptr, interrupted);
+  REQUIRE(!interrupted);
+
+  // The reference: a run of samples 0, 0, 1, 1, ..., 29, 29 (unperturbed, then perturbed).
+  std::vector<std::size_t> order;
+  for (std::size_t s = 0; s < 30; ++s) order.insert(order.end(), 2, s);
+  ref.present_samples(order);
+  ref.trials.count = 60;
+  ref.duration = 60 * ref.trials.length;
+  struct Losses : RunObserver {
+    std::vector<double> loss;
+    void trial_done(std::int64_t, Step, const ObjectiveResult* r) override { loss.push_back(r->loss); }
+  } rec;
+  Simulator(ref, 1).run(rec);
+  double mean = 0;
+  for (double l : rec.loss) mean += l / 60.0;
+  CHECK(e1.train_loss == Approx(mean).epsilon(1e-12));
+  CHECK(net.projections[1].weight == ref.projections[1].weight);
+  CHECK(net.projections[1].weight != test::network(text).projections[1].weight);
+}
