@@ -239,7 +239,7 @@ def table(rows):
 # layer they perturb.
 LAYERS = {"microcircuit": ("W_10", "W_21"), "microcircuit_sym": ("W_10", "W_21")}
 NETWORK_NOTE = {"rate": " rate net", "escape": " escape-noise net vs R-max ref.",
-                "microcircuit": " microcircuit, random top-down", "microcircuit_sym": " microcircuit, symmetric, weak nudging"}
+                "microcircuit": " (random top-down, g_som 0.8)", "microcircuit_sym": " (symmetric top-down, g_som 0.05)"}
 
 
 def map_rows(rows, epoch):
