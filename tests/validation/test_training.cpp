@@ -54,6 +54,18 @@ TrainingSpec spec_of(const std::string& text, const Network& net) {
   return parse_training(ConfigNode::parse(text, "test.toml").table("training"), net);
 }
 
+// The mean trial loss of a run of `count` trials of `net` (its rules learning).
+double mean_run_loss(Network& net, std::int64_t count) {
+  net.trials.count = count;
+  net.duration = count * net.trials.length;
+  struct Losses : RunObserver {
+    double sum = 0;
+    void trial_done(std::int64_t, Step, const ObjectiveResult* r) override { sum += r->loss; }
+  } rec;
+  Simulator(net, 1).run(rec);
+  return rec.sum / static_cast<double>(count);
+}
+
 }  // namespace
 
 TEST_CASE("surrogate training: epoch 0 is the untrained network, and the loss falls", "[validation][training]") {
@@ -104,16 +116,7 @@ TEST_CASE("rule training: an epoch is apical run of the training trials with the
   REQUIRE(!interrupted);
 
   // The reference: a run of 30 trials, rules learning.
-  ref.trials.count = 30;
-  ref.duration = 30 * ref.trials.length;
-  struct Losses : RunObserver {
-    std::vector<double> loss;
-    void trial_done(std::int64_t, Step, const ObjectiveResult* r) override { loss.push_back(r->loss); }
-  } rec;
-  Simulator(ref, 1).run(rec);
-  double mean = 0;
-  for (double l : rec.loss) mean += l / 30.0;
-  CHECK(e1.train_loss == Approx(mean).epsilon(1e-12));
+  CHECK(e1.train_loss == Approx(mean_run_loss(ref, 30)).epsilon(1e-12));
   CHECK(net.projections[0].weight == ref.projections[0].weight);
   CHECK(net.projections[1].weight == ref.projections[1].weight);
   bool changed = false;
@@ -143,16 +146,7 @@ TEST_CASE("rule training: a paired rule (node perturbation) sees each training s
   std::vector<std::size_t> order;
   for (std::size_t s = 0; s < 30; ++s) order.insert(order.end(), 2, s);
   ref.present_samples(order);
-  ref.trials.count = 60;
-  ref.duration = 60 * ref.trials.length;
-  struct Losses : RunObserver {
-    std::vector<double> loss;
-    void trial_done(std::int64_t, Step, const ObjectiveResult* r) override { loss.push_back(r->loss); }
-  } rec;
-  Simulator(ref, 1).run(rec);
-  double mean = 0;
-  for (double l : rec.loss) mean += l / 60.0;
-  CHECK(e1.train_loss == Approx(mean).epsilon(1e-12));
+  CHECK(e1.train_loss == Approx(mean_run_loss(ref, 60)).epsilon(1e-12));
   CHECK(net.projections[1].weight == ref.projections[1].weight);
   CHECK(net.projections[1].weight != test::network(text).projections[1].weight);
 }
