@@ -14,14 +14,20 @@ namespace apical {
 
 namespace {
 
-// Weights of checkpoint `epoch` of an `apical train` file, read (and checked synapse by synapse)
-// into the network, taken out, and the network's own weights put back.
-CheckpointSpec read_checkpoint(const ConfigNode& c, const std::string& file, std::int64_t epoch, Network& net) {
-  CheckpointSpec ck{"epoch_" + std::to_string(epoch), epoch, {}};
+// Weights of checkpoint `epoch` of an `apical train` file, or (time_ms >= 0) of the snapshot at
+// time_ms of an `apical run` file, read (and checked synapse by synapse) into the network, taken
+// out, and the network's own weights put back.
+CheckpointSpec read_checkpoint(const ConfigNode& c, const std::string& file, std::int64_t epoch, double time_ms,
+                               Network& net) {
+  CheckpointSpec ck{time_ms >= 0 ? std::string("time_") + format_number(time_ms) + "ms" : "epoch_" + std::to_string(epoch), epoch,
+                    time_ms, {}};
   std::vector<std::vector<double>> own;
   for (const auto& p : net.projections) own.push_back(p.weight);
   try {
-    load_checkpoint(net, file, epoch);
+    if (time_ms >= 0)
+      load_weight_snapshot(net, file, time_ms);
+    else
+      load_checkpoint(net, file, epoch);
   } catch (const ConfigError& e) {
     c.fail("checkpoints", e.what());
   }
@@ -144,14 +150,23 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
   if (c.has("checkpoints")) {
     ConfigNode ck = c.table("checkpoints");
     std::string file = ck.string("file");
-    for (auto e : ck.integers("epochs")) {
-      if (e < 0) ck.fail("epochs", "epochs are >= 0");
-      spec.checkpoints.push_back(read_checkpoint(ck, file, e, net));
+    if (ck.has("epochs") == ck.has("times"))
+      ck.fail_table("needs epochs (of an `apical train` file) or times (ms, weight snapshots of an `apical run` file)");
+    if (ck.has("epochs")) {
+      for (auto e : ck.integers("epochs")) {
+        if (e < 0) ck.fail("epochs", "epochs are >= 0");
+        spec.checkpoints.push_back(read_checkpoint(ck, file, e, -1.0, net));
+      }
+    } else {
+      for (double t : ck.numbers("times")) {
+        if (!(t >= 0)) ck.fail("times", "times are >= 0 ms");
+        spec.checkpoints.push_back(read_checkpoint(ck, file, -1, t, net));
+      }
     }
-    if (spec.checkpoints.empty()) ck.fail("epochs", "lists no epoch");
+    if (spec.checkpoints.empty()) ck.fail(ck.has("epochs") ? "epochs" : "times", "lists no checkpoint");
     ck.finish();
   } else {
-    spec.checkpoints.push_back(CheckpointSpec{"initial", -1, {}});
+    spec.checkpoints.push_back(CheckpointSpec{"initial", -1, -1.0, {}});
   }
 
   ConfigNode rules = c.table("rules");

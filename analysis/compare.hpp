@@ -14,7 +14,10 @@
 //   ci_level = 0.95
 //   store_updates = 10000000      # store every trial's update if R * P is at most this
 //   checkpoints = { file = "train.h5", epochs = [0, 5, 20] }   # optional: weights of
-//                                 # `apical train` checkpoints; default: the config's weights
+//                                 # `apical train` checkpoints; default: the config's weights;
+//                                 # or { file = "run.h5", times = [0.0, 5000.0] }: the weight
+//                                 # snapshots (ms) of an `apical run` whose rules learned
+//                                 # ([output] weight_interval), along that run's own trajectory
 //
 //   [compare.rules.backprop]      # one table per rule; the name labels its results
 //   kind = "gradient"             # the per-trial surrogate gradient itself (the reference rule)
@@ -73,8 +76,9 @@ struct CompareRuleSpec {
 };
 
 struct CheckpointSpec {
-  std::string label;                         // "initial" or "epoch_<k>"
-  std::int64_t epoch = -1;                   // -1: the weights the config builds
+  std::string label;                         // "initial", "epoch_<k>" or "time_<t>ms" (t as 200.0)
+  std::int64_t epoch = -1;                   // -1: the weights the config builds (or a snapshot)
+  double time_ms = -1;                       // >= 0: a weight snapshot of an `apical run` file
   std::vector<std::vector<double>> weights;  // per projection; empty: as built
 };
 

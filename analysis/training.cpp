@@ -1,7 +1,5 @@
 #include "analysis/training.hpp"
 
-#include "sim/detail/build.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -130,6 +128,20 @@ std::vector<std::int64_t> checkpoint_epochs(const std::string& file) {
   return epochs;
 }
 
+namespace {
+
+// The ids of `group` (SONATA edges) against projection p's synapses, in storage order.
+void check_synapses(hid_t f, const std::string& file, const std::string& group, const Projection& p) {
+  auto src = h5::read_vector<std::uint64_t>(f, group + "/source_node_id");
+  auto dst = h5::read_vector<std::uint64_t>(f, group + "/target_node_id");
+  bool same = src.size() == p.size() && dst.size() == p.size();
+  for (std::size_t j = 0; same && j + 1 < p.row.size(); ++j)
+    for (std::uint64_t s = p.row[j]; s < p.row[j + 1]; ++s) same = same && src[s] == j && dst[s] == p.post[s];
+  if (!same) throw ConfigError(file + ": " + group + " holds other synapses than projection '" + p.name + "' of this network");
+}
+
+}  // namespace
+
 void load_checkpoint(Network& net, const std::string& file, std::int64_t epoch) {
   h5::Handle f = h5::open_file(file);
   const std::string base = "/checkpoints/" + std::to_string(epoch) + "/weights/";
@@ -138,15 +150,37 @@ void load_checkpoint(Network& net, const std::string& file, std::int64_t epoch) 
   for (Projection& p : net.projections) {
     const std::string g = base + p.name;
     if (!h5::exists(f.get(), g)) throw ConfigError(file + ": no group " + g + " (a checkpoint of another network?)");
-    auto src = h5::read_vector<std::uint64_t>(f.get(), g + "/source_node_id");
-    auto dst = h5::read_vector<std::uint64_t>(f.get(), g + "/target_node_id");
+    check_synapses(f.get(), file, g, p);
     auto w = h5::read_vector<double>(f.get(), g + "/syn_weight");
-    bool same = src.size() == p.size() && dst.size() == p.size() && w.size() == p.size();
-    for (std::size_t j = 0; same && j + 1 < p.row.size(); ++j)
-      for (std::uint64_t s = p.row[j]; s < p.row[j + 1]; ++s) same = same && src[s] == j && dst[s] == p.post[s];
-    if (!same) throw ConfigError(file + ": " + g + " holds other synapses than projection '" + p.name + "' of this network");
     std::copy(w.begin(), w.end(), p.weight.begin());  // in place: plastic rules hold spans of it
   }
+}
+
+void load_weight_snapshot(Network& net, const std::string& file, double time_ms) {
+  h5::Handle f = h5::open_file(file);
+  bool any = false;
+  for (Projection& p : net.projections) {
+    const std::string g = "/weights/" + p.name;
+    if (!h5::exists(f.get(), g + "/snapshots")) continue;
+    check_synapses(f.get(), file, g, p);
+    const auto times = h5::read_vector<double>(f.get(), g + "/snapshots/times");
+    std::size_t row = times.size();
+    for (std::size_t r = 0; r < times.size(); ++r)
+      if (std::abs(times[r] - time_ms) <= 1e-9 * std::max(1.0, std::abs(time_ms))) row = r;
+    if (row == times.size()) {
+      std::string have;
+      for (std::size_t r = 0; r < times.size() && r < 8; ++r) {
+        if (r) have += ", ";
+        have += format_number(times[r]);
+      }
+      throw ConfigError(file + ": " + g + "/snapshots has no snapshot at " + format_number(time_ms) + " ms (it has " +
+                        have + (times.size() > 8 ? ", ..." : "") + ")");
+    }
+    const auto values = h5::read_array<double>(f.get(), g + "/snapshots/values");
+    std::copy_n(values.data.begin() + static_cast<std::ptrdiff_t>(row * p.size()), p.size(), p.weight.begin());
+    any = true;
+  }
+  if (!any) throw ConfigError(file + ": no weight snapshots (an `apical run` with [output] weight_interval > 0?)");
 }
 
 Trainer::Trainer(Network& net, TrainingSpec spec, int threads)

@@ -71,6 +71,10 @@ std::vector<std::int64_t> checkpoint_epochs(const std::string& file);
 // built from the same config (same synapses in the same order: checked on source and target
 // ids); ConfigError naming the file and group otherwise.
 void load_checkpoint(Network& net, const std::string& file, std::int64_t epoch);
+// Sets the weights of every projection with snapshots in an `apical run` file
+// (/weights/<projection>/snapshots, [output] weight_interval) to the snapshot taken at time_ms;
+// the other projections keep theirs. ConfigError naming the file if a time is not recorded.
+void load_weight_snapshot(Network& net, const std::string& file, double time_ms);
 
 class Trainer {
  public:

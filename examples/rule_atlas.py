@@ -19,7 +19,10 @@ Run from anywhere; paths are relative to the repository. Steps (docs/rule-atlas.
    its self-predicting state, random top-down weights, g_som 0.8) and its variant with symmetric
    top-down weights and weak nudging (g_som 0.05): `apical compare` with reference =
    "steady_state" (backprop through the circuit's steady-state rate network)
-   -> OUT/rule_atlas_microcircuit.h5, OUT/rule_atlas_microcircuit_sym.h5.
+   -> OUT/rule_atlas_microcircuit.h5, OUT/rule_atlas_microcircuit_sym.h5. Then the paper's circuit
+   learns the task with its own four rules (examples/dendritic_microcircuit.toml, `apical run`
+   with weight snapshots), and `apical compare` measures it along that trajectory (checkpoints =
+   the run's snapshots) -> OUT/microcircuit_learn.h5, OUT/rule_atlas_microcircuit_traj.h5.
 3. RDD's own panel: examples/rdd_network_size.py (Lansdell & Kording's confounded-noise
    setting, N = 10 neurons, correlation c) -> OUT/rule_atlas_rdd.json.
 4. Learning: the spiking network trained by rules in learn mode (e-prop symmetric, e-prop
@@ -57,14 +60,16 @@ SETTINGS = {
                        "backprop_dataset": 500, "rdd": 500},
                     bootstrap=200, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                     rdd=["--N", "10", "--c", "0.01", "0.5", "0.99", "--seconds", "20", "--reps", "2"],
-                    learn_epochs=5, rmax_trials=500, rmax_reference=5000, microcircuit_trials=200),
+                    learn_epochs=5, rmax_trials=500, rmax_reference=5000, microcircuit_trials=200,
+                    microcircuit_learn=[0, 100, 300]),
     "full": dict(epochs=10, checkpoints=[0, 1, 3, 10], compare=[0, 1, 3, 10],
                  R={"node_perturbation": 2000, "node_perturbation_hidden": 1000, "weight_perturbation": 10000,
                     "backprop_dataset": 500, "rdd": 1000},
                  bootstrap=200, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                  rdd=["--N", "10", "46", "--c", "0.01", "0.25", "0.5", "0.75", "0.99", "--seconds", "100",
                       "--reps", "5"],
-                 learn_epochs=15, rmax_trials=2000, rmax_reference=20000, microcircuit_trials=500),
+                 learn_epochs=15, rmax_trials=2000, rmax_reference=20000, microcircuit_trials=500,
+                 microcircuit_learn=[0, 100, 500, 1500]),
 }
 
 # Rules trained in learn mode (step 4): plasticity tables for w1 and w2, and objective baseline.
@@ -176,6 +181,25 @@ def microcircuit_config(s, symmetric):
     return text
 
 
+# The microcircuit's learning run: 50 ms per sample, 500 samples; a weight snapshot every 50 trials.
+MC_TRIAL_MS, MC_SAMPLES, MC_SNAPSHOT_MS = 50.0, 500, 2500.0
+
+
+def microcircuit_learn_config(s):
+    """examples/dendritic_microcircuit.toml (phase 2: all four rules learn with the teacher) for the
+    last checkpoint's trials, reports dropped, weights snapshotted."""
+    text = drop_sections(open(os.path.join(HERE, "dendritic_microcircuit.toml")).read(), "output")
+    text = set_key(text, "trials", "count", s["microcircuit_learn"][-1])
+    return text.rstrip("\n") + f"\n\n[output]\nweight_interval = {MC_SNAPSHOT_MS}\n"
+
+
+def microcircuit_trajectory_config(s, out):
+    """The paper's circuit measured at the learning run's snapshots (fixed sample only)."""
+    text = drop_sections(microcircuit_config(s, False), "compare.rules.microcircuit_dataset")
+    times = tlist([n * MC_TRIAL_MS for n in s["microcircuit_learn"]])
+    return set_key(text, "compare", "checkpoints", f'{{ file = "{out}/microcircuit_learn.h5", times = {times} }}')
+
+
 def learn_config(rule, epochs):
     text = open(os.path.join(HERE, "rule_atlas.toml")).read()
     text = drop_sections(drop_sections(text, "compare"), "training")
@@ -207,7 +231,10 @@ def read_points(path, network):
                     if proj == "network":
                         continue
                     m = {k: attr(r[proj], k) for k in r[proj].attrs}
-                    rows.append(dict(network=network, checkpoint=ck, epoch=int(attr(g, "epoch", -1)), rule=rule,
+                    # A snapshot of a microcircuit run: epochs = presentations / samples.
+                    t = attr(g, "time_ms", -1.0)
+                    epoch = round(t / (MC_TRIAL_MS * MC_SAMPLES), 2) if t >= 0 else int(attr(g, "epoch", -1))
+                    rows.append(dict(network=network, checkpoint=ck, epoch=epoch, rule=rule,
                                      proj=proj, inputs=attr(r, "inputs", ""), trials=int(attr(r, "trials", 0)), m=m))
     rows.sort(key=lambda x: (x["network"], x["epoch"], x["rule"], x["proj"]))
     return rows
@@ -228,7 +255,7 @@ def table(rows):
     lines = [head, "-" * len(head)]
     for r in rows:
         m = r["m"]
-        lines.append(f"{r['network']:16} {r['epoch']:5d} {r['rule']:26} {r['proj']:5} {r['inputs']:7} {r['trials']:6d}  "
+        lines.append(f"{r['network']:16} {r['epoch']:5g} {r['rule']:26} {r['proj']:5} {r['inputs']:7} {r['trials']:6d}  "
                      f"{fmt_ci(m, 'theta_bias_deg', '%.1f'):24} {fmt_ci(m, 'var_rel', '%.3g'):30} "
                      f"{fmt_ci(m, 'alpha_star', '%.3g'):24} {fmt_ci(m, 'mean_cos', '%.3f'):24} {m.get('flags', '')}")
     return "\n".join(lines)
@@ -237,7 +264,7 @@ def table(rows):
 # Hidden and output layer of each network. The rules' hidden-layer block is the one that tells
 # them apart (every gradient rule's readout update is exact); perturbation rules are drawn on the
 # layer they perturb.
-LAYERS = {"microcircuit": ("W_10", "W_21"), "microcircuit_sym": ("W_10", "W_21")}
+LAYERS = {"microcircuit": ("W_10", "W_21"), "microcircuit_sym": ("W_10", "W_21"), "microcircuit_traj": ("W_10", "W_21")}
 NETWORK_NOTE = {"rate": " rate net", "escape": " escape-noise net vs R-max ref.",
                 "microcircuit": " (random top-down, g_som 0.8)", "microcircuit_sym": " (symmetric top-down, g_som 0.05)"}
 
@@ -253,6 +280,8 @@ def map_rows(rows, epoch):
                 continue
         elif r["network"] in ("escape", "microcircuit", "microcircuit_sym"):
             pass  # initial weights only
+        elif r["network"] == "microcircuit_traj":
+            continue  # panel b
         elif r["epoch"] != epoch:
             continue
         hidden, output = LAYERS.get(r["network"], ("w1", "w2"))
@@ -270,7 +299,8 @@ def max_epoch(rows, network):
 def markdown(rows, epoch):
     """The map's points (and FA's trajectory) as a Markdown table, for docs/rule-atlas.md."""
     pts = map_rows(rows, epoch) + [r for r in rows if r["network"] == "rate" and r["rule"] == "feedback_alignment"
-                                   and r["proj"] == "w1" and r["epoch"] != max_epoch(rows, "rate")]
+                                   and r["proj"] == "w1" and r["epoch"] != max_epoch(rows, "rate")] + \
+        [r for r in rows if r["network"] == "microcircuit_traj" and r["proj"] == "W_10"]
     out = ["| rule | network, layer | epoch | inputs | R | theta_bias (deg) | Var_rel | alpha* | mean cos | flags |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in pts:
@@ -283,6 +313,26 @@ def markdown(rows, epoch):
 
 
 COLORS = [plt.cm.tab10(i) for i in range(10)] + [plt.cm.Dark2(i) for i in (0, 2, 3, 5, 6)]
+
+
+def label_points(ax, points):
+    """Text right of each point, moved up or down in steps of a line until it overlaps no earlier
+    label (boxes estimated from the character count at font size 7)."""
+    scale = ax.figure.dpi / 72.0
+    bottom = ax.get_window_extent().y0
+    boxes = []
+    for x, y, c, names in sorted(points, key=lambda p: (p[0], p[1])):
+        text = " = ".join(names)
+        px, py = ax.transData.transform((x, y))
+        w, h = len(text) * 3.9 * scale, 8.0 * scale
+        for k in range(40):
+            dy = -3 + (k + 1) // 2 * 9 * (1 if k % 2 else -1)
+            box = (px + 6 * scale, py + dy * scale, w, h)
+            if box[1] >= bottom and not any(box[0] < b[0] + b[2] and b[0] < box[0] + box[2] and box[1] < b[1] + b[3] and b[1] < box[1] + box[3]
+                       for b in boxes):
+                break
+        boxes.append(box)
+        ax.annotate(text, (x, y), fontsize=7, color=c, xytext=(6, dy), textcoords="offset points")
 
 
 def draw(rows, rdd_rows, epoch, out):
@@ -307,19 +357,19 @@ def draw(rows, rdd_rows, epoch, out):
         key = (round(np.log10(x), 1), round(y / 3))
         short = {"escape": " (esc.)", "microcircuit_sym": " (sym.)"}.get(r["network"], "")
         placed.setdefault(key, [x, y, c, []])[3].append(r["rule"] + short)
-    for x, y, c, names in placed.values():
-        ax.annotate(" = ".join(names), (x, y), fontsize=7, color=c, xytext=(6, -3), textcoords="offset points")
     ax.set_xscale("log")
+    ax.set_ylim(-5, 130)
+    map_ax = ax
     ax.axvline(floor * 1.5, color="0.85", lw=0.8)
     ax.axhline(90, color="0.7", lw=0.8, ls="--")
     ax.set_xlabel("Var_rel = tr Cov(u) / ||alpha* g||^2   (open: 0, drawn at the edge)")
     ax.set_ylabel("theta_bias (degrees)")
-    ax.set_ylim(-5, 130)
     ax.set_title(f"(a) bias/variance map, spiking net at epoch {epoch}")
     ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
 
     ax = fig.add_subplot(1, 3, 2)
     for (net, rule, proj, style) in [("rate", "feedback_alignment", "w1", "s-"),
+                                     ("microcircuit_traj", "microcircuit", "W_10", "P-"),
                                      ("spiking", "eprop_random", "w1", "o-"),
                                      ("spiking", "superspike", "w1", "^-"),
                                      ("spiking", "rstdp", "w1", "v-"),
@@ -328,7 +378,8 @@ def draw(rows, rdd_rows, epoch, out):
                      if r["network"] == net and r["rule"] == rule and r["proj"] == proj)
         if sel:
             e, t = zip(*sel)
-            ax.plot(e, t, style, label=f"{rule} [{proj}]" + (" (own trajectory)" if net == "rate" else " (backprop's)"))
+            own = net in ("rate", "microcircuit_traj")
+            ax.plot(e, t, style, label=f"{rule} [{proj}]" + (" (own trajectory)" if own else " (backprop's)"))
     ax.set_xlabel("training epoch of the checkpoint")
     ax.set_ylabel("theta_bias (degrees)")
     ax.set_ylim(-5, 130)
@@ -348,6 +399,7 @@ def draw(rows, rdd_rows, epoch, out):
         ax.set_title("(c) RDD vs the naive estimator (Lansdell & Kording)")
         ax.legend(fontsize=7)
     fig.tight_layout()
+    label_points(map_ax, list(placed.values()))  # after the layout: it needs the final axes
     fig.savefig(out, dpi=130)
     plt.close(fig)
 
@@ -413,6 +465,14 @@ def main():
             times[name + " compare"] = run(
                 [apical, "compare", P(f"rule_atlas_{name}.toml"), "-o", P(f"rule_atlas_{name}.h5"), *t()],
                 os.path.join(ROOT, P(f"rule_atlas_{name}.log")))
+        open(os.path.join(ROOT, P("microcircuit_learn.toml")), "w").write(microcircuit_learn_config(s))
+        times["microcircuit learning run"] = run(
+            [apical, "run", P("microcircuit_learn.toml"), "-o", P("microcircuit_learn.h5"), *t()],
+            os.path.join(ROOT, P("microcircuit_learn.log")))
+        open(os.path.join(ROOT, P("rule_atlas_microcircuit_traj.toml")), "w").write(microcircuit_trajectory_config(s, out))
+        times["microcircuit trajectory compare"] = run(
+            [apical, "compare", P("rule_atlas_microcircuit_traj.toml"), "-o", P("rule_atlas_microcircuit_traj.h5"), *t()],
+            os.path.join(ROOT, P("rule_atlas_microcircuit_traj.log")))
         times["RDD panel"] = run(["/usr/bin/python3", os.path.join(HERE, "rdd_network_size.py"), "--apical", apical,
                                   *s["rdd"], "--json", P("rule_atlas_rdd.json"), "-o", P("rule_atlas_rdd.png")],
                                  os.path.join(ROOT, P("rule_atlas_rdd.log")))
@@ -433,7 +493,7 @@ def main():
         read_points(os.path.join(ROOT, P("rule_atlas_rate.h5")), "rate")
     if os.path.exists(os.path.join(ROOT, P("rule_atlas_rmax.h5"))):
         rows += read_points(os.path.join(ROOT, P("rule_atlas_rmax.h5")), "escape")
-    for name in ("microcircuit", "microcircuit_sym"):
+    for name in ("microcircuit", "microcircuit_sym", "microcircuit_traj"):
         if os.path.exists(os.path.join(ROOT, P(f"rule_atlas_{name}.h5"))):
             rows += read_points(os.path.join(ROOT, P(f"rule_atlas_{name}.h5")), name)
     rdd_json = os.path.join(ROOT, P("rule_atlas_rdd.json"))

@@ -61,7 +61,7 @@ h5::Attributes metric_attributes(const Alignment& a) {
 void write_results(OutputFile& out, const Network& net, const std::vector<CheckpointResult>& results) {
   for (const auto& ck : results) {
     const std::string base = "/compare/" + ck.spec.label;
-    out.write_attributes(base, {{"epoch", ck.spec.epoch}, {"loss", ck.loss}});
+    out.write_attributes(base, {{"epoch", ck.spec.epoch}, {"time_ms", ck.spec.time_ms}, {"loss", ck.loss}});
     for (std::size_t k = 0; k < ck.gradient.size() && k < net.projections.size(); ++k)
       if (!ck.gradient[k].empty())
         out.write_matrix(base + "/gradient/" + net.projections[k].name, ck.gradient[k],

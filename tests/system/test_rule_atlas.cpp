@@ -304,3 +304,39 @@ TEST_CASE("apical compare of the dendritic microcircuit against its steady-state
   CHECK(run_apical("compare " + dir / "grad.toml" + " -o " + dir / "bad.h5", dir / "grad.log") == 2);
   CHECK(read_text(dir / "grad.log").find("steady_state") != std::string::npos);
 }
+
+// checkpoints = { file, times }: the weight snapshots of an `apical run` whose rules learned.
+// The snapshot at 0 ms is the config's weights, so that checkpoint reproduces the plain compare
+// exactly; a later one differs; a time without a snapshot is a config error listing the times.
+TEST_CASE("apical compare along an apical run's own trajectory (weight snapshots)", "[system][atlas]") {
+  TempDir dir;
+  const std::string src = APICAL_SOURCE_DIR;
+  std::string run = read_text(src + "/examples/dendritic_microcircuit.toml");
+  replace_all(run, "\"examples/", "\"" + src + "/examples/");
+  replace_once(run, "count = 1500", "count = 4");
+  replace_once(run, "weight_interval = 50.0", "weight_interval = 100.0");
+  std::ofstream(dir / "run.toml") << run;
+  REQUIRE(run_apical("run " + dir / "run.toml" + " -o " + dir / "run.h5 -t 1", dir / "run.log") == 0);
+
+  std::string plain = microcircuit_config(false);
+  replace_once(plain, "trials = 20\n", "trials = 4\n");
+  std::string traj = plain;
+  replace_once(traj, "bootstrap = 200\n", "bootstrap = 200\ncheckpoints = { file = \"" + dir / "run.h5" + "\", times = [0.0, 200.0] }\n");
+  std::ofstream(dir / "plain.toml") << plain;
+  std::ofstream(dir / "traj.toml") << traj;
+  REQUIRE(run_apical("compare " + dir / "plain.toml" + " -o " + dir / "plain.h5 -t 1", dir / "plain.log") == 0);
+  REQUIRE(run_apical("compare " + dir / "traj.toml" + " -o " + dir / "traj.h5 -t 1", dir / "traj.log") == 0);
+  h5::Handle p = h5::open_file(dir / "plain.h5"), t = h5::open_file(dir / "traj.h5");
+  for (const std::string rule : {"microcircuit/W_10", "microcircuit_dataset/W_21"}) {
+    INFO(rule);
+    const auto initial = h5::read_array<double>(p.get(), "/compare/initial/rules/" + rule + "/mean_update").data;
+    CHECK(h5::read_array<double>(t.get(), "/compare/time_0.0ms/rules/" + rule + "/mean_update").data == initial);
+    CHECK(h5::read_array<double>(t.get(), "/compare/time_200.0ms/rules/" + rule + "/mean_update").data != initial);
+  }
+  CHECK(attr(t.get(), "/compare/time_200.0ms", "time_ms") == 200.0);
+
+  replace_once(traj, "times = [0.0, 200.0]", "times = [0.0, 150.0]");
+  std::ofstream(dir / "bad.toml") << traj;
+  CHECK(run_apical("compare " + dir / "bad.toml" + " -o " + dir / "bad.h5", dir / "bad.log") == 2);
+  CHECK(read_text(dir / "bad.log").find("no snapshot at 150.0 ms (it has 0.0, 100.0, 200.0)") != std::string::npos);
+}
