@@ -163,7 +163,11 @@ CompareSpec read_compare_spec(const ConfigNode& root, Network& net) {
         spec.checkpoints.push_back(read_checkpoint(ck, file, -1, t, net));
       }
     }
-    if (spec.checkpoints.empty()) ck.fail(ck.has("epochs") ? "epochs" : "times", "lists no checkpoint");
+    const std::string key = ck.has("epochs") ? "epochs" : "times";
+    if (spec.checkpoints.empty()) ck.fail(key, "lists no checkpoint");
+    for (std::size_t i = 0; i < spec.checkpoints.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (spec.checkpoints[i].label == spec.checkpoints[j].label) ck.fail(key, "lists " + spec.checkpoints[i].label + " twice");
     ck.finish();
   } else {
     spec.checkpoints.push_back(CheckpointSpec{"initial", -1, -1.0, {}});
@@ -252,7 +256,14 @@ std::vector<UpdateTrials> simulate_rule(Network& net, const CompareRuleSpec& rul
   // A rule whose update takes k trials (paired perturbation), or that is given k presentations,
   // sees each sample k times; the last presentation's update is measured.
   int k = rule.presentations;
-  for (std::size_t i : rule.projections) k = std::max(k, net.projections[i].rule->trials_per_update());
+  for (std::size_t i : rule.projections) {
+    const int per = net.projections[i].rule->trials_per_update();
+    if (per > 1 && rule.presentations > 1)
+      throw ConfigError(net.config_path + ": [compare.rules." + rule.label + "]: presentations: the rule of '" +
+                        net.projections[i].name + "' already takes " + std::to_string(per) +
+                        " trials per update (paired baseline); leave presentations at 1");
+    k = std::max(k, per);
+  }
   net.trials.count = trials * k;
   net.duration = net.trials.count * net.trials.length;
   std::vector<std::size_t> order;

@@ -45,6 +45,9 @@ std::vector<Layer> layers_of(const Network& net) {
   for (std::size_t i = 0; i < net.populations.size(); ++i) {
     const auto* cable = dynamic_cast<const CablePopulation*>(net.populations[i].get());
     if (!cable || cable->model() != kPyramidal) continue;
+    if (cable->spec().output != CableSpec::Output::rate)
+      refuse(net, "'" + cable->name() + "' spikes (output = \"hazard\"); the steady state is that of rate outputs");
+    if (cable->spec().phi.beta == 0.0) refuse(net, "'" + cable->name() + "' has beta = 0: phi is constant");
     Layer l;
     l.population = i;
     l.phi = &cable->spec().phi;
@@ -133,19 +136,15 @@ double one_sample(const Network& net, const std::vector<Layer>& layers, std::siz
     delta[l.population].assign(vl.size(), 0.0);
     if (l.teacher.empty()) continue;
     std::vector<double> x(vl.size(), 0.0);
-    std::vector<bool> nudged(vl.size(), false);
     for (auto k : l.teacher) {
       const Projection& p = net.projections[k];
       const auto& xs = rate_of(p.source);
       for (std::size_t i = 0; i + 1 < p.row.size(); ++i)
-        for (auto s = p.row[i]; s < p.row[i + 1]; ++s) {
-          x[p.post[s]] += p.weight[s] * xs[i];
-          nudged[p.post[s]] = true;
-        }
+        for (auto s = p.row[i]; s < p.row[i + 1]; ++s) x[p.post[s]] += p.weight[s] * xs[i];
     }
     const SigmoidRate& f = *l.phi;
     for (std::size_t j = 0; j < vl.size(); ++j) {
-      if (!nudged[j]) continue;
+      if (x[j] == 0.0) continue;  // no input, no nudging (as soma.nudge)
       const double target = f.inverse(x[j]);
       loss += f(vl[j]) * (vl[j] - target) - (phi_integral(f, vl[j]) - phi_integral(f, target));
       delta[l.population][j] = dphi(f, vl[j]) * (vl[j] - target);

@@ -177,6 +177,9 @@ void load_weight_snapshot(Network& net, const std::string& file, double time_ms)
                         have + (times.size() > 8 ? ", ..." : "") + ")");
     }
     const auto values = h5::read_array<double>(f.get(), g + "/snapshots/values");
+    if (values.shape != h5::Shape{times.size(), p.size()})
+      throw ConfigError(file + ": " + g + "/snapshots/values is not [snapshots, synapses] = [" +
+                        std::to_string(times.size()) + ", " + std::to_string(p.size()) + "]");
     std::copy_n(values.data.begin() + static_cast<std::ptrdiff_t>(row * p.size()), p.size(), p.weight.begin());
     any = true;
   }
@@ -348,15 +351,21 @@ EpochRecord Trainer::train_epoch(std::int64_t epoch, const std::function<void(co
     std::vector<std::size_t> order;
     for (auto s : train_) order.insert(order.end(), per, static_cast<std::size_t>(s));
     net_.present_samples(order);
-    TrialLog log = simulate(
-        net_, static_cast<std::int64_t>(order.size()), threads_, true,
-        [&](const TrialLog& l) {
-          bp.done = l.loss.size() / per;
-          bp.loss = std::accumulate(l.loss.begin(), l.loss.end(), 0.0) / static_cast<double>(l.loss.size());
-          bp.accuracy = std::accumulate(l.correct.begin(), l.correct.end(), 0.0) / static_cast<double>(l.loss.size());
-          if (progress) progress(bp);
-        },
-        stop);
+    TrialLog log;
+    try {
+      log = simulate(
+          net_, static_cast<std::int64_t>(order.size()), threads_, true,
+          [&](const TrialLog& l) {
+            bp.done = l.loss.size() / per;
+            bp.loss = std::accumulate(l.loss.begin(), l.loss.end(), 0.0) / static_cast<double>(l.loss.size());
+            bp.accuracy = std::accumulate(l.correct.begin(), l.correct.end(), 0.0) / static_cast<double>(l.loss.size());
+            if (progress) progress(bp);
+          },
+          stop);
+    } catch (...) {
+      net_.present_samples({});
+      throw;
+    }
     net_.present_samples({});
     for (std::size_t i = 0; i < log.loss.size(); ++i) {
       loss_sum += log.loss[i];

@@ -18,7 +18,8 @@
 //   surrogate_scale = 10.0    # sigma_s of SURROGATE.md section 5
 //
 // Samples: the data set of [trials.objective] (its sample k is trial k of a run); without one,
-// the trial indices 0..count-1. Split (surrogate): a shuffle of the samples seeded by
+// that of the input generators (TrialSpec::samples, sim/network.hpp), or else the trial indices
+// 0..count-1. Split (surrogate): a shuffle of the samples seeded by
 // [simulation].seed, the first test_samples of it the test set; every epoch visits the training
 // set in a fresh seeded order. Split (rule): the simulator presents trials in order, so the
 // training set is samples 0..n_train-1 and the test set the last test_samples, in file order.

@@ -49,6 +49,8 @@ def dense(f, name, values=None):
 
 
 
+if a.symmetric and not (a.extract and a.exact):
+    ap.error("--symmetric goes with --extract --exact")
 if a.extract:
     with h5py.File(a.extract[0]) as src, h5py.File(a.extract[1], "w") as dst:
         for name, g in src["weights"].items():
@@ -67,8 +69,6 @@ if a.extract:
                 dst["weights/" + name].attrs[k] = v
     print("wrote", a.extract[1])
     sys.exit(0)
-if a.symmetric:
-    ap.error("--symmetric goes with --extract --exact")
 if not (a.selfpred and a.result):
     ap.error("give the phase-1 and phase-2 result files")
 

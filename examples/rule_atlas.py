@@ -380,7 +380,7 @@ def draw(rows, rdd_rows, epoch, out):
             e, t = zip(*sel)
             own = net in ("rate", "microcircuit_traj")
             ax.plot(e, t, style, label=f"{rule} [{proj}]" + (" (own trajectory)" if own else " (backprop's)"))
-    ax.set_xlabel("training epoch of the checkpoint")
+    ax.set_xlabel("training epoch of the checkpoint (microcircuit: presentations / 500 samples)")
     ax.set_ylabel("theta_bias (degrees)")
     ax.set_ylim(-5, 130)
     ax.axhline(90, color="0.7", lw=0.8, ls="--")

@@ -480,14 +480,20 @@ Network build_network(const ConfigNode& root, const BuildOverrides& overrides) {
   read_inputs(net, root);
   read_output(net, root);
   read_trial_objective(net, root);
-  // Without the objective's data set, trials cycle through the inputs' own (the first data-set
-  // generator's): compare's "dataset" inputs and training's samples count these.
-  if (net.trials.samples == 0)
+  // Without the objective's data set, trials cycle through the inputs' own, which compare's
+  // "dataset" inputs and training's samples then count: the one size shared by every data-set
+  // generator of more than one sample (one-sample generators are constant inputs). Generators
+  // of different sizes leave it 0 (each cycles on its own, trial k = sample k).
+  if (net.trials.samples == 0) {
+    std::size_t size = 0;
+    bool shared = true;
     for (const auto& p : net.populations)
-      if (const auto* g = dynamic_cast<const Generator*>(p.get()); g && g->samples() > 0) {
-        net.trials.samples = g->samples();
-        break;
+      if (const auto* g = dynamic_cast<const Generator*>(p.get()); g && g->samples() > 1) {
+        shared = shared && (size == 0 || size == g->samples());
+        size = g->samples();
       }
+    if (shared) net.trials.samples = size;
+  }
   for (std::size_t k = 0; k < net.projections.size(); ++k)
     if (net.projections[k].plastic())
       detail::link_rule(net, k, root.table("projections").table(net.projections[k].name).table("plasticity"));

@@ -69,7 +69,7 @@ struct TrialSpec {
   bool baseline_per_sample = false;   // one running mean per sample (k mod samples)
   std::vector<std::int64_t> labels;   // per sample
   std::vector<double> targets;        // per sample, [steps, units]
-  std::size_t samples = 0;            // in the data set (0: none)
+  std::size_t samples = 0;            // in the objective's data set, else the inputs' (0: none)
   // Which data sample trial k presents: sample_order[k mod size], or k mod samples if empty.
   // Set through Network::present_samples (apical compare: every trial on one fixed sample).
   std::vector<std::size_t> sample_order;

@@ -107,7 +107,7 @@ ObjectiveResult Simulator::evaluate_trial(std::int64_t trial) {
 double Simulator::deliver_third_factor(Step t1, double reward, std::int64_t trial) {
   const double tau = net_.trials.baseline_tau;
   const std::size_t samples = std::max<std::size_t>(1, net_.trials.samples);
-  double& mean = reward_baseline_[net_.trials.baseline_per_sample ? static_cast<std::size_t>(trial) % samples : 0];
+  double& mean = reward_baseline_[net_.trials.baseline_per_sample ? net_.trials.sample_of(trial) % samples : 0];
   const double value = tau > 0 ? reward - mean : reward;
   if (tau > 0) mean += (reward - mean) / tau;
   deliver_to_rules(t1, value, nullptr);
