@@ -61,7 +61,7 @@ SETTINGS = {
                     bootstrap=200, rate_epochs=10, rate_checkpoints=[0, 1, 3, 10],
                     rdd=["--N", "10", "--c", "0.01", "0.5", "0.99", "--seconds", "20", "--reps", "2"],
                     learn_epochs=5, rmax_trials=500, rmax_reference=5000, microcircuit_trials=200,
-                    microcircuit_learn=[0, 100, 300]),
+                    microcircuit_learn=[0, 100, 300], microcircuit_traj_trials=100),
     "full": dict(epochs=10, checkpoints=[0, 1, 3, 10], compare=[0, 1, 3, 10],
                  R={"node_perturbation": 2000, "node_perturbation_hidden": 1000, "weight_perturbation": 10000,
                     "backprop_dataset": 500, "rdd": 1000},
@@ -69,7 +69,7 @@ SETTINGS = {
                  rdd=["--N", "10", "46", "--c", "0.01", "0.25", "0.5", "0.75", "0.99", "--seconds", "100",
                       "--reps", "5"],
                  learn_epochs=15, rmax_trials=2000, rmax_reference=20000, microcircuit_trials=500,
-                 microcircuit_learn=[0, 100, 500, 1500]),
+                 microcircuit_learn=[0, 100, 500, 1500], microcircuit_traj_trials=200),
 }
 
 # Rules trained in learn mode (step 4): plasticity tables for w1 and w2, and objective baseline.
@@ -194,8 +194,9 @@ def microcircuit_learn_config(s):
 
 
 def microcircuit_trajectory_config(s, out):
-    """The paper's circuit measured at the learning run's snapshots (fixed sample only)."""
-    text = drop_sections(microcircuit_config(s, False), "compare.rules.microcircuit_dataset")
+    """The paper's circuit measured at the learning run's snapshots, on sample 0 and over the data."""
+    text = set_key(microcircuit_config(s, False), "compare.rules.microcircuit_dataset", "trials",
+                   s["microcircuit_traj_trials"])
     times = tlist([n * MC_TRIAL_MS for n in s["microcircuit_learn"]])
     return set_key(text, "compare", "checkpoints", f'{{ file = "{out}/microcircuit_learn.h5", times = {times} }}')
 
@@ -369,7 +370,7 @@ def draw(rows, rdd_rows, epoch, out):
 
     ax = fig.add_subplot(1, 3, 2)
     for (net, rule, proj, style) in [("rate", "feedback_alignment", "w1", "s-"),
-                                     ("microcircuit_traj", "microcircuit", "W_10", "P-"),
+                                     ("microcircuit_traj", "microcircuit_dataset", "W_10", "P-"),
                                      ("spiking", "eprop_random", "w1", "o-"),
                                      ("spiking", "superspike", "w1", "^-"),
                                      ("spiking", "rstdp", "w1", "v-"),
