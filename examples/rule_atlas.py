@@ -262,10 +262,8 @@ def table(rows):
     return "\n".join(lines)
 
 
-# Hidden and output layer of each network. The rules' hidden-layer block is the one that tells
-# them apart (every gradient rule's readout update is exact); perturbation rules are drawn on the
-# layer they perturb.
-LAYERS = {"microcircuit": ("W_10", "W_21"), "microcircuit_sym": ("W_10", "W_21"), "microcircuit_traj": ("W_10", "W_21")}
+# The rules' hidden-layer block is the one that tells them apart (every gradient rule's readout
+# update is exact); perturbation rules are drawn on the layer they perturb.
 NETWORK_NOTE = {"rate": " rate net", "escape": " escape-noise net vs R-max ref.",
                 "microcircuit": " (random top-down, g_som 0.8)", "microcircuit_sym": " (symmetric top-down, g_som 0.05)"}
 
@@ -285,7 +283,7 @@ def map_rows(rows, epoch):
             continue  # panel b
         elif r["epoch"] != epoch:
             continue
-        hidden, output = LAYERS.get(r["network"], ("w1", "w2"))
+        hidden, output = ("W_10", "W_21") if r["network"].startswith("microcircuit") else ("w1", "w2")
         if r["proj"] == output and any(q["rule"] == r["rule"] and q["network"] == r["network"] and q["proj"] == hidden
                                        for q in rows):
             continue  # the hidden layer shown instead
@@ -329,8 +327,9 @@ def label_points(ax, points):
         for k in range(40):
             dy = -3 + (k + 1) // 2 * 9 * (1 if k % 2 else -1)
             box = (px + 6 * scale, py + dy * scale, w, h)
-            if box[1] >= bottom and not any(box[0] < b[0] + b[2] and b[0] < box[0] + box[2] and box[1] < b[1] + b[3] and b[1] < box[1] + box[3]
-                       for b in boxes):
+            overlaps = any(box[0] < b[0] + b[2] and b[0] < box[0] + box[2] and box[1] < b[1] + b[3] and
+                           b[1] < box[1] + box[3] for b in boxes)
+            if box[1] >= bottom and not overlaps:
                 break
         boxes.append(box)
         ax.annotate(text, (x, y), fontsize=7, color=c, xytext=(6, dy), textcoords="offset points")
