@@ -406,7 +406,7 @@ def draw(rows, rdd_rows, epoch, out):
 
 def draw_decomposition(rows, epoch, out):
     pts = map_rows(rows, epoch)
-    fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.42 * len(pts)))
+    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.42 * len(pts)))
     labels, par, perp = [], [], []
     for r in pts:
         m = r["m"]
@@ -420,7 +420,7 @@ def draw_decomposition(rows, epoch, out):
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_xlabel("component of the mean update, relative to its norm")
-    ax.set_title(f"Mean update = gradient part + orthogonal part (Fig. 3), epoch {epoch}")
+    ax.set_title(f"Mean update = gradient part + orthogonal part (Fig. 3), spiking net at epoch {epoch}", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(out, dpi=130)
