@@ -2,7 +2,10 @@
 
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
+
+#include "core/error.hpp"
 
 namespace apical {
 
@@ -17,6 +20,18 @@ extern "C" void on_stop_signal(int sig) {
 }
 
 }  // namespace
+
+int exit_code_of(const char* command, const std::function<int()>& body, const char* config_error) {
+  try {
+    return body();
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "apical %s: %s: %s\n", command, config_error, e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "apical %s: error: %s\n", command, e.what());
+    return 1;
+  }
+}
 
 void stop_on_signals() {
   std::signal(SIGINT, on_stop_signal);

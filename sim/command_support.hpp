@@ -1,13 +1,18 @@
-// What the commands that write a result file share: stopping cleanly on SIGINT/SIGTERM, and a
-// projection's weights in the /weights layout.
+// What the commands that write a result file share: exit codes, stopping cleanly on
+// SIGINT/SIGTERM, and a projection's weights in the /weights layout.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "sim/network.hpp"
 #include "sim/output_file.hpp"
 
 namespace apical {
+
+// The exit code of a command's body: its own, or 2 after a ConfigError and 1 after any other
+// exception, printed to stderr as "apical <command>: <config_error>: ..." or "...: error: ...".
+int exit_code_of(const char* command, const std::function<int()>& body, const char* config_error = "config error");
 
 // Installs handlers for SIGINT and SIGTERM that only set a flag: the command stops at its next
 // check (an epoch boundary, a minibatch) and closes its file marked "interrupted".

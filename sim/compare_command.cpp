@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "analysis/compare.hpp"
-#include "core/error.hpp"
+#include "sim/command_support.hpp"
 #include "sim/output_file.hpp"
 
 namespace apical {
@@ -127,7 +127,7 @@ void print_table(const std::vector<CheckpointResult>& results) {
 }  // namespace
 
 int compare_command(const CompareArgs& args) {
-  try {
+  return exit_code_of("compare", [&] {
     auto start = std::chrono::steady_clock::now();
     ConfigNode root = ConfigNode::load_file(args.config);
     Network net = build_network(root);
@@ -179,13 +179,7 @@ int compare_command(const CompareArgs& args) {
     std::printf("\napical compare: %zu rules x %zu checkpoints x %lld trials in %.1f s -> %s\n", spec.rules.size(),
                 spec.checkpoints.size(), static_cast<long long>(spec.trials), wall, output.c_str());
     return 0;
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "apical compare: config error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "apical compare: error: %s\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace apical

@@ -5,13 +5,13 @@
 #include <cstdio>
 
 #include "analysis/surrogate.hpp"
-#include "core/error.hpp"
+#include "sim/command_support.hpp"
 #include "sim/output_file.hpp"
 
 namespace apical {
 
 int gradient_command(const GradientArgs& args) {
-  try {
+  return exit_code_of("gradient", [&] {
     auto t_start = std::chrono::steady_clock::now();
     SurrogateCase c = read_surrogate_case(args.case_file);
     SurrogateResult r = surrogate_gradient(c, args.threads);
@@ -40,13 +40,7 @@ int gradient_command(const GradientArgs& args) {
                 args.case_file.c_str(), r.loss, p.B, p.T, p.n_in, p.n_hid, p.n_out,
                 p.recurrent ? " recurrent" : "", wall, args.output.c_str());
     return 0;
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "apical gradient: input error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "apical gradient: error: %s\n", e.what());
-    return 1;
-  }
+  }, "input error");
 }
 
 }  // namespace apical

@@ -10,7 +10,6 @@
 #include <set>
 
 #include "core/config.hpp"
-#include "core/error.hpp"
 #include "sim/command_support.hpp"
 #include "sim/network.hpp"
 #include "sim/output_file.hpp"
@@ -187,7 +186,7 @@ class FileWriter final : public RunObserver {
 }  // namespace
 
 int run_command(const RunArgs& args) {
-  try {
+  return exit_code_of("run", [&] {
     ConfigNode root = ConfigNode::load_file(args.config);
     Network net = build_network(root, BuildOverrides{args.seed, args.duration_ms});
     std::string path = !args.output.empty() ? args.output
@@ -243,13 +242,7 @@ int run_command(const RunArgs& args) {
       return 128 + stop_signal();
     }
     return 0;
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "apical run: config error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "apical run: error: %s\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace apical

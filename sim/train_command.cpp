@@ -28,7 +28,7 @@ std::string percent(double a) {
 }  // namespace
 
 int train_command(const TrainArgs& args) {
-  try {
+  return exit_code_of("train", [&] {
     ConfigNode root = ConfigNode::load_file(args.config);
     if (!root.has("training")) throw ConfigError(args.config + ": apical train needs a [training] table");
     ConfigNode table = root.table("training");
@@ -128,13 +128,7 @@ int train_command(const TrainArgs& args) {
                   percent(test_acc.back()).c_str(), path.c_str(), interrupted ? " (interrupted)" : "");
     if (interrupted) return 128 + stop_signal();
     return 0;
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "apical train: config error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "apical train: error: %s\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace apical
