@@ -82,12 +82,13 @@ def draw_map(rows, out):
     plt.close(fig)
 
 
-def draw_decomposition(rows, out):
-    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(rows)))
-    labels, par, perp = [], [], []
-    for ck, _, rule, m in rows:
-        labels.append(f"{rule} ({ck})")
-        # As fractions of ||ubar|| so rules of any gain share one axis.
+def draw_split(labels, metrics, title, out, width=7.0):
+    """Fig. 3 as bars: each rule's mean update split into its part along g (alpha* ||g||, signed
+    by alpha*) and its orthogonal part ||mu_perp||, as fractions of ||ubar|| so that rules of any
+    gain share one axis. `metrics`: one dict of compare's attributes per label."""
+    fig, ax = plt.subplots(figsize=(width, 0.5 + 0.45 * len(labels)))
+    par, perp = [], []
+    for m in metrics:
         norm = np.hypot(m["mu_parallel_norm"], m["mu_perp_norm"]) or 1.0
         sign = 1.0 if m["alpha_star"] >= 0 else -1.0
         par.append(sign * m["mu_parallel_norm"] / norm)
@@ -98,11 +99,16 @@ def draw_decomposition(rows, out):
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_xlabel("component of the mean update, relative to its norm")
-    ax.set_title("Mean update split into gradient and orthogonal parts (Fig. 3)")
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(out, dpi=130)
     plt.close(fig)
+
+
+def draw_decomposition(rows, out):
+    draw_split([f"{rule} ({ck})" for ck, _, rule, _ in rows], [m for _, _, _, m in rows],
+               "Mean update split into gradient and orthogonal parts (Fig. 3)", out)
 
 
 def main():

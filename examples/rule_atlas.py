@@ -49,6 +49,8 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from plot_alignment import attr, draw_split  # noqa: E402  (this directory)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -140,25 +142,25 @@ def run(cmd, log):
     return dt
 
 
-def spiking_config(s, out):
-    text = open(os.path.join(HERE, "rule_atlas.toml")).read()
-    text = set_key(text, "training", "epochs", s["epochs"])
-    text = set_key(text, "training", "checkpoints", tlist(s["checkpoints"]))
+def trained_config(name, s, out, epochs, checkpoints, compared):
+    """examples/<name>.toml with its [training] length and checkpoints, and [compare] at the
+    `compared` checkpoints of OUT/<name>-train.h5."""
+    text = open(os.path.join(HERE, name + ".toml")).read()
+    text = set_key(text, "training", "epochs", epochs)
+    text = set_key(text, "training", "checkpoints", tlist(checkpoints))
     text = set_key(text, "compare", "bootstrap", s["bootstrap"])
-    text = set_key(text, "compare", "checkpoints",
-                   f'{{ file = "{out}/rule_atlas-train.h5", epochs = {tlist(s["compare"])} }}')
+    return set_key(text, "compare", "checkpoints", f'{{ file = "{out}/{name}-train.h5", epochs = {tlist(compared)} }}')
+
+
+def spiking_config(s, out):
+    text = trained_config("rule_atlas", s, out, s["epochs"], s["checkpoints"], s["compare"])
     for rule, R in s["R"].items():
         text = set_key(text, f"compare.rules.{rule}", "trials", R)
     return text
 
 
 def rate_config(s, out):
-    text = open(os.path.join(HERE, "rule_atlas_rate.toml")).read()
-    text = set_key(text, "training", "epochs", s["rate_epochs"])
-    text = set_key(text, "training", "checkpoints", tlist(s["rate_checkpoints"]))
-    text = set_key(text, "compare", "bootstrap", s["bootstrap"])
-    return set_key(text, "compare", "checkpoints",
-                   f'{{ file = "{out}/rule_atlas_rate-train.h5", epochs = {tlist(s["rate_checkpoints"])} }}')
+    return trained_config("rule_atlas_rate", s, out, s["rate_epochs"], s["rate_checkpoints"], s["rate_checkpoints"])
 
 
 def rmax_config(s):
@@ -213,11 +215,6 @@ def learn_config(rule, epochs):
 
 
 # ---------------------------------------------------------------- reading and drawing
-
-
-def attr(g, name, default=np.nan):
-    v = g.attrs.get(name, default)
-    return v.decode() if isinstance(v, bytes) else v
 
 
 def read_points(path, network):
@@ -406,25 +403,10 @@ def draw(rows, rdd_rows, epoch, out):
 
 def draw_decomposition(rows, epoch, out):
     pts = map_rows(rows, epoch)
-    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.42 * len(pts)))
-    labels, par, perp = [], [], []
-    for r in pts:
-        m = r["m"]
-        labels.append(f"{r['rule']} [{r['proj']}]" + (f" ({r['network']} net)" if r["network"] != "spiking" else ""))
-        norm = np.hypot(m["mu_parallel_norm"], m["mu_perp_norm"]) or 1.0
-        par.append((1.0 if m["alpha_star"] >= 0 else -1.0) * m["mu_parallel_norm"] / norm)
-        perp.append(m["mu_perp_norm"] / norm)
-    y = np.arange(len(labels))
-    ax.barh(y - 0.2, par, height=0.4, label="along g: alpha* ||g|| (sign of alpha*)")
-    ax.barh(y + 0.2, perp, height=0.4, label="orthogonal: ||mu_perp||")
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("component of the mean update, relative to its norm")
-    ax.set_title(f"Mean update = gradient part + orthogonal part (Fig. 3), spiking net at epoch {epoch}", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(out, dpi=130)
-    plt.close(fig)
+    labels = [f"{r['rule']} [{r['proj']}]" + (f" ({r['network']} net)" if r["network"] != "spiking" else "")
+              for r in pts]
+    draw_split(labels, [r["m"] for r in pts],
+               f"Mean update = gradient part + orthogonal part (Fig. 3), spiking net at epoch {epoch}", out, width=9.0)
 
 
 def main():
