@@ -43,18 +43,26 @@ void replace_once(std::string& s, const std::string& from, const std::string& to
   s.replace(p, from.size(), to);
 }
 
-// The example's network and [training] (its [compare] replaced), data paths absolute.
-std::string atlas_config(const std::string& train_file) {
-  std::string text = read_text(std::string(APICAL_SOURCE_DIR) + "/examples/rule_atlas.toml");
+// examples/<name> with its data and example paths made absolute.
+std::string example(const std::string& name) {
+  const std::string src = APICAL_SOURCE_DIR;
+  std::string text = read_text(src + "/examples/" + name);
+  replace_all(text, "\"data/", "\"" + src + "/data/");
+  replace_all(text, "\"examples/", "\"" + src + "/examples/");
+  return text;
+}
+
+// The same without its [compare] table (the tests give their own).
+std::string example_network(const std::string& name) {
+  std::string text = example(name);
   std::size_t c = text.find("\n[compare]\n");
   REQUIRE(c != std::string::npos);
-  text = text.substr(0, c + 1);
-  std::string data = APICAL_SOURCE_DIR;
-  data += "/data/spike_patterns.h5";
-  std::string quoted = "\"";
-  quoted += data;
-  quoted += "\"";
-  replace_all(text, "\"data/spike_patterns.h5\"", quoted);
+  return text.substr(0, c + 1);
+}
+
+// The example's network and [training] (its [compare] replaced).
+std::string atlas_config(const std::string& train_file) {
+  std::string text = example_network("rule_atlas.toml");
   replace_once(text, "epochs = 10", "epochs = 1");
   replace_once(text, "checkpoints = [0, 1, 3, 10]", "checkpoints = [0, 1]");
   return text + R"(
@@ -177,19 +185,7 @@ TEST_CASE("the tiny rule atlas reproduces the calibration points, identically fo
 namespace {
 
 // examples/rule_atlas_rmax.toml (escape-noise hidden layer) with its [compare] replaced.
-std::string rmax_config(const std::string& compare) {
-  std::string text = read_text(std::string(APICAL_SOURCE_DIR) + "/examples/rule_atlas_rmax.toml");
-  std::size_t c = text.find("\n[compare]\n");
-  REQUIRE(c != std::string::npos);
-  text = text.substr(0, c + 1);
-  std::string data = APICAL_SOURCE_DIR;
-  data += "/data/spike_patterns.h5";
-  std::string quoted = "\"";
-  quoted += data;
-  quoted += "\"";
-  replace_all(text, "\"data/spike_patterns.h5\"", quoted);
-  return text + compare;
-}
+std::string rmax_config(const std::string& compare) { return example_network("rule_atlas_rmax.toml") + compare; }
 
 }  // namespace
 
@@ -249,9 +245,7 @@ namespace {
 // examples/rule_atlas_microcircuit.toml with absolute paths, 20 dataset trials, and optionally
 // the symmetric, weakly nudged variant examples/rule_atlas.py also runs.
 std::string microcircuit_config(bool symmetric) {
-  const std::string src = APICAL_SOURCE_DIR;
-  std::string text = read_text(src + "/examples/rule_atlas_microcircuit.toml");
-  replace_all(text, "\"examples/", "\"" + src + "/examples/");
+  std::string text = example("rule_atlas_microcircuit.toml");
   replace_once(text, "trials = 200\n", "trials = 20\n");
   if (symmetric) {
     replace_all(text, "dendritic_microcircuit_selfpred_weights.h5", "rule_atlas_microcircuit_symmetric.h5");
@@ -310,9 +304,7 @@ TEST_CASE("apical compare of the dendritic microcircuit against its steady-state
 // exactly; a later one differs; a time without a snapshot is a config error listing the times.
 TEST_CASE("apical compare along an apical run's own trajectory (weight snapshots)", "[system][atlas]") {
   TempDir dir;
-  const std::string src = APICAL_SOURCE_DIR;
-  std::string run = read_text(src + "/examples/dendritic_microcircuit.toml");
-  replace_all(run, "\"examples/", "\"" + src + "/examples/");
+  std::string run = example("dendritic_microcircuit.toml");
   replace_once(run, "count = 1500", "count = 4");
   replace_once(run, "weight_interval = 50.0", "weight_interval = 100.0");
   std::ofstream(dir / "run.toml") << run;
