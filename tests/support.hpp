@@ -1,6 +1,7 @@
 // Helpers shared by the test executables: build a network from TOML text and run it in memory.
 #pragma once
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,47 @@ inline std::vector<double> spike_times_ms(const RunOutput& r, std::size_t pop, s
   for (auto& s : r.spikes[pop])
     if (s.node == node) t.push_back(r.grid.ms(Time{s.step, s.offset}));
   return t;
+}
+
+// A number as TOML text that reads back exactly (17 significant digits).
+inline std::string number(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+// A list of numbers as TOML text.
+inline std::string numbers(const std::vector<double>& v) {
+  std::string s = "[";
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    if (k) s += ", ";
+    s += number(v[k]);
+  }
+  return s + "]";
+}
+
+// One neuron "n" of `model` with `params` (and an `integrator` table unless empty), dt 0.1 ms, its
+// spikes and V_m every 0.1 ms recorded, inputs from two spike generators z_ex and z_in (named to
+// sort after "n": population 0 is the neuron) on receptors "ex" and "in" with `delay`.
+inline std::string one_neuron(const std::string& model, const std::string& params, const std::string& integrator,
+                              double duration, const std::vector<double>& ex = {}, double w_ex = 0,
+                              const std::vector<double>& in = {}, double w_in = 0, double delay = 0.1) {
+  std::ostringstream os;
+  os << "[simulation]\ndt = 0.1\nduration = " << number(duration) << "\n";
+  os << "[populations.n]\nmodel = \"" << model << "\"\nsize = 1\nparams = " << params << "\n";
+  if (!integrator.empty()) os << "integrator = " << integrator << "\n";
+  auto gen = [&](const char* name, const std::vector<double>& t, double w, const char* rec) {
+    if (t.empty()) return;
+    os << "[populations." << name << "]\nmodel = \"spike_generator\"\nsize = 1\nparams = { node_ids = "
+       << numbers(std::vector<double>(t.size(), 0.0)) << ", times = " << numbers(t) << " }\n";
+    os << "[projections." << name << "]\nsource = \"" << name << "\"\ntarget = \"n\"\nreceptor = \"" << rec
+       << "\"\nconnectivity = { rule = \"all_to_all\" }\nweight = " << number(w) << "\ndelay = " << number(delay) << "\n";
+  };
+  gen("z_ex", ex, w_ex, "ex");
+  gen("z_in", in, w_in, "in");
+  os << "[output]\nspikes = [\"n\"]\n[[output.reports]]\npopulation = \"n\"\nvariables = [\"V_m\"]\ninterval = 0.1\n";
+  return os.str();
 }
 
 }  // namespace apical::test

@@ -19,12 +19,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::string num(double x) {
-  std::ostringstream os;
-  os.precision(17);
-  os << x;
-  return os.str();
-}
+using test::number;
 
 }  // namespace
 
@@ -115,7 +110,7 @@ TEST_CASE("cable: charging curve of an isopotential compartment; BE first, CN se
   auto err = [](const std::string& method, double dt) {
     std::string cfg = "[simulation]\ndt = 0.1\nduration = 60\n[output]\n[[output.reports]]\npopulation = \"c\"\n"
                       "variables = [\"V_soma\"]\ninterval = 0.1\n[populations.c]\nmodel = \"cable\"\nsize = 1\n"
-                      "[populations.c.params]\nv_init = -70\nintegrator = { method = \"" + method + "\", dt = " + num(dt) +
+                      "[populations.c.params]\nv_init = -70\nintegrator = { method = \"" + method + "\", dt = " + number(dt) +
                       " }\ncompartments = [{ name = \"soma\", C_m = 100, g_L = 5, E_L = -70 }]\n"
                       "[inputs.i]\nkind = \"dc\"\ntarget = \"c\"\namplitude = 50\n";
     auto out = test::run(cfg);
@@ -157,7 +152,7 @@ TEST_CASE("hazard: constant rate with refractoriness gives ISIs t_ref + Exp(phi)
   // beta = 0: phi = phi_max / (1 + k) = 0.05 /ms everywhere; t_ref 2 ms; mean ISI 22 ms.
   const std::size_t n = 400;
   const double T = 500;
-  std::string cfg = "[simulation]\ndt = 0.1\nduration = " + num(T) + "\nseed = 5\n[populations.c]\nmodel = \"cable\"\nsize = " +
+  std::string cfg = "[simulation]\ndt = 0.1\nduration = " + number(T) + "\nseed = 5\n[populations.c]\nmodel = \"cable\"\nsize = " +
                     std::to_string(n) + "\n[populations.c.params]\nv_init = 0\n"
                     "compartments = [{ name = \"soma\", C_m = 1, g_L = 0.1, E_L = 0 }]\n"
                     "output = { kind = \"hazard\", phi_max = 0.1, k = 1, beta = 0, theta = 0, t_ref = 2 }\n";
@@ -410,11 +405,11 @@ TEST_CASE("presets: teacher conductances pull the soma to its matching potential
   // Linear rate units send constant values every step: conductances held per step.
   auto drive = [](const std::string& name, double value) {
     return "[populations." + name + "]\nmodel = \"rate_unit\"\nsize = 1\n[inputs." + name +
-           "_dc]\nkind = \"dc\"\ntarget = \"" + name + "\"\namplitude = " + num(value) + "\n";
+           "_dc]\nkind = \"dc\"\ntarget = \"" + name + "\"\namplitude = " + number(value) + "\n";
   };
   auto link = [](const std::string& src, const std::string& tgt, const std::string& rec, double w) {
     return "[projections." + src + "_" + tgt + "]\nsource = \"" + src + "\"\ntarget = \"" + tgt + "\"\nreceptor = \"" +
-           rec + "\"\nconnectivity = { rule = \"all_to_all\" }\nweight = " + num(w) + "\ndelay = 0.1\n";
+           rec + "\"\nconnectivity = { rule = \"all_to_all\" }\nweight = " + number(w) + "\ndelay = 0.1\n";
   };
   std::string cfg = "[simulation]\ndt = 0.1\nduration = 100\n[output]\n"
                     "[[output.reports]]\npopulation = \"us\"\nvariables = [\"U\", \"V_w_star\"]\ninterval = 0.1\n"
@@ -498,7 +493,7 @@ TEST_CASE("cable: a lumped hh compartment equals the same soma as a section", "[
     return test::spike_times_ms(test::run(cfg), 0, 0);
   };
   auto a = run("sections = [{ name = \"soma\", L = 20, diam = 20, g_pas = 0, hh = {} }]");
-  auto b = run("compartments = [{ name = \"soma\", C_m = " + num(0.01 * area) + ", g_L = 0, area = " + num(area) +
+  auto b = run("compartments = [{ name = \"soma\", C_m = " + number(0.01 * area) + ", g_L = 0, area = " + number(area) +
                ", hh = {} }]");
   REQUIRE(a.size() >= 2);
   REQUIRE(a.size() == b.size());

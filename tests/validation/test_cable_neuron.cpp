@@ -15,12 +15,7 @@ using namespace apical;
 
 namespace {
 
-std::string num(double x) {
-  std::ostringstream os;
-  os.precision(17);
-  os << x;
-  return os.str();
-}
+using test::number;
 
 std::string ref_path(const std::string& name) {
   return std::string(APICAL_SOURCE_DIR) + "/data/reference/neuron/" + name + ".h5";
@@ -37,29 +32,29 @@ Reference open_ref(const std::string& name) { return {h5::open_file(ref_path(nam
 std::string ball_stick(const Reference& r, bool hh, const std::string& method, double dt,
                        const std::vector<std::string>& vars) {
   std::ostringstream os;
-  os << "[simulation]\ndt = 0.1\nduration = " << num(r.attr("tstop")) << "\nseed = 1\n"
+  os << "[simulation]\ndt = 0.1\nduration = " << number(r.attr("tstop")) << "\nseed = 1\n"
      << "[output]\n[[output.reports]]\npopulation = \"cell\"\nvariables = [";
   for (std::size_t k = 0; k < vars.size(); ++k) os << (k ? ", " : "") << '"' << vars[k] << '"';
   os << "]\ninterval = 0.1\n[populations.cell]\nmodel = \"cable\"\nsize = 1\n[populations.cell.params]\n"
-     << "v_init = " << num(r.attr("v_init")) << "\ncelsius = " << num(r.attr("celsius")) << "\n"
-     << "integrator = { method = \"" << method << "\", dt = " << num(dt) << " }\n"
+     << "v_init = " << number(r.attr("v_init")) << "\ncelsius = " << number(r.attr("celsius")) << "\n"
+     << "integrator = { method = \"" << method << "\", dt = " << number(dt) << " }\n"
      << "output = { kind = \"threshold\", compartment = \"soma\", threshold = -20.0 }\nsections = [\n";
   auto sec = [&](const std::string& name, const std::string& pre, int nseg, bool with_hh) {
     os << "  { name = \"" << name << "\", " << (name == "dend" ? "parent = \"soma\", " : "") << "L = "
-       << num(r.attr(pre + "_L")) << ", diam = " << num(r.attr(pre + "_diam")) << ", nseg = " << nseg
-       << ", Ra = " << num(r.attr("Ra")) << ", cm = " << num(r.attr("cm")) << ", g_pas = " << num(r.attr("g_pas"))
-       << ", e_pas = " << num(r.attr("e_pas"));
+       << number(r.attr(pre + "_L")) << ", diam = " << number(r.attr(pre + "_diam")) << ", nseg = " << nseg
+       << ", Ra = " << number(r.attr("Ra")) << ", cm = " << number(r.attr("cm")) << ", g_pas = " << number(r.attr("g_pas"))
+       << ", e_pas = " << number(r.attr("e_pas"));
     if (with_hh)
-      os << ", hh = { gnabar = " << num(r.attr("gnabar")) << ", gkbar = " << num(r.attr("gkbar")) << ", gl = "
-         << num(r.attr("gl")) << ", el = " << num(r.attr("el")) << ", ena = " << num(r.attr("ena"))
-         << ", ek = " << num(r.attr("ek")) << " }";
+      os << ", hh = { gnabar = " << number(r.attr("gnabar")) << ", gkbar = " << number(r.attr("gkbar")) << ", gl = "
+         << number(r.attr("gl")) << ", el = " << number(r.attr("el")) << ", ena = " << number(r.attr("ena"))
+         << ", ek = " << number(r.attr("ek")) << " }";
     os << " },\n";
   };
   sec("soma", "soma", 1, hh);
   sec("dend", "dend", static_cast<int>(r.attr("dend_nseg")), false);
   os << "]\n[inputs.stim]\nkind = \"dc\"\ntarget = \"cell\"\ncompartment = \"soma\"\namplitude = "
-     << num(1000.0 * r.attr("stim_amp_nA")) << "\nstart = " << num(r.attr("stim_del"))
-     << "\nstop = " << num(r.attr("stim_del") + r.attr("stim_dur")) << "\n";
+     << number(1000.0 * r.attr("stim_amp_nA")) << "\nstart = " << number(r.attr("stim_del"))
+     << "\nstop = " << number(r.attr("stim_del") + r.attr("stim_dur")) << "\n";
   return os.str();
 }
 
@@ -115,16 +110,16 @@ TEST_CASE("cable: ball-and-stick with NEURON's hh in the soma: spike times withi
 TEST_CASE("cable: lumped two-compartment cell agrees with NEURON's two sections", "[cable][neuron]") {
   Reference r = open_ref("two_compartment");
   std::ostringstream os;
-  os << "[simulation]\ndt = 0.1\nduration = " << num(r.attr("tstop")) << "\n"
+  os << "[simulation]\ndt = 0.1\nduration = " << number(r.attr("tstop")) << "\n"
      << "[output]\n[[output.reports]]\npopulation = \"cell\"\nvariables = [\"V_soma\", \"V_dend\"]\ninterval = 0.1\n"
      << "[populations.cell]\nmodel = \"cable\"\nsize = 1\n[populations.cell.params]\n"
-     << "v_init = " << num(r.attr("v_init")) << "\nintegrator = { method = \"crank_nicolson\", dt = 0.025 }\n"
-     << "compartments = [\n  { name = \"soma\", C_m = " << num(r.attr("C_soma")) << ", g_L = " << num(r.attr("gL_soma"))
-     << ", E_L = " << num(r.attr("e_pas")) << " },\n  { name = \"dend\", parent = \"soma\", g_c = " << num(r.attr("g_c"))
-     << ", C_m = " << num(r.attr("C_dend")) << ", g_L = " << num(r.attr("gL_dend")) << ", E_L = " << num(r.attr("e_pas"))
+     << "v_init = " << number(r.attr("v_init")) << "\nintegrator = { method = \"crank_nicolson\", dt = 0.025 }\n"
+     << "compartments = [\n  { name = \"soma\", C_m = " << number(r.attr("C_soma")) << ", g_L = " << number(r.attr("gL_soma"))
+     << ", E_L = " << number(r.attr("e_pas")) << " },\n  { name = \"dend\", parent = \"soma\", g_c = " << number(r.attr("g_c"))
+     << ", C_m = " << number(r.attr("C_dend")) << ", g_L = " << number(r.attr("gL_dend")) << ", E_L = " << number(r.attr("e_pas"))
      << " },\n]\n[inputs.stim]\nkind = \"dc\"\ntarget = \"cell\"\ncompartment = \"dend\"\namplitude = "
-     << num(1000.0 * r.attr("stim_amp_nA")) << "\nstart = " << num(r.attr("stim_del"))
-     << "\nstop = " << num(r.attr("stim_del") + r.attr("stim_dur")) << "\n";
+     << number(1000.0 * r.attr("stim_amp_nA")) << "\nstart = " << number(r.attr("stim_del"))
+     << "\nstop = " << number(r.attr("stim_del") + r.attr("stim_dur")) << "\n";
   double err = max_error(r, test::run(os.str()), {"V_soma", "V_dend"});
   INFO("max |dV| " << err << " mV");
   CHECK(err < 0.1);

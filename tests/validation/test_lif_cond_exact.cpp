@@ -16,39 +16,8 @@ using namespace apical;
 
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
-std::string list(const std::vector<double>& v) {
-  std::string s = "[";
-  for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + fmt(v[k]);
-  return s + "]";
-}
-
-// One neuron with inputs from two spike generators (delay `delay`), V_m recorded every 0.1 ms.
-std::string one_neuron(const std::string& model, const std::string& params, const std::string& integrator,
-                       double duration, const std::vector<double>& ex, double w_ex, const std::vector<double>& in,
-                       double w_in, double delay = 0.1) {
-  std::ostringstream os;
-  os << "[simulation]\ndt = 0.1\nduration = " << fmt(duration) << "\n";
-  os << "[populations.n]\nmodel = \"" << model << "\"\nsize = 1\nparams = " << params << "\n";
-  if (!integrator.empty()) os << "integrator = " << integrator << "\n";
-  auto gen = [&](const char* name, const std::vector<double>& t, double w, const char* rec) {
-    if (t.empty()) return;
-    os << "[populations." << name << "]\nmodel = \"spike_generator\"\nsize = 1\nparams = { node_ids = "
-       << list(std::vector<double>(t.size(), 0.0)) << ", times = " << list(t) << " }\n";
-    os << "[projections." << name << "]\nsource = \"" << name << "\"\ntarget = \"n\"\nreceptor = \"" << rec
-       << "\"\nconnectivity = { rule = \"all_to_all\" }\nweight = " << fmt(w) << "\ndelay = " << fmt(delay) << "\n";
-  };
-  gen("z_ex", ex, w_ex, "ex");
-  gen("z_in", in, w_in, "in");
-  os << "[output]\nspikes = [\"n\"]\n[[output.reports]]\npopulation = \"n\"\nvariables = [\"V_m\"]\ninterval = 0.1\n";
-  return os.str();
-}
+using test::number;
+using test::one_neuron;
 
 std::vector<double> random_train(std::mt19937& rng, std::size_t n, double T) {
   std::uniform_real_distribution<double> u(0.0, T);
@@ -111,9 +80,9 @@ TEST_CASE("lif_cond_exp exact with far reversal potentials is lif_psc_exp", "[od
   const std::string common = "C_m = 250.0, E_L = -70.0, V_th = -55.0, V_reset = -65.0, t_ref = 2.0, I_e = 355.0, "
                              "tau_syn_ex = 2.0, tau_syn_in = 5.0";
   auto cond = test::run(one_neuron("lif_cond_exp",
-                                   "{ " + common + ", g_L = " + fmt(250.0 / tau_m) + ", E_ex = " + fmt(E) + ", E_in = " + fmt(-E) + " }",
+                                   "{ " + common + ", g_L = " + number(250.0 / tau_m) + ", E_ex = " + number(E) + ", E_in = " + number(-E) + " }",
                                    "{ method = \"exact\" }", 600, ex, J_ex / E, in, -J_in / E));
-  auto cur = test::run(one_neuron("lif_psc_exp", "{ " + common + ", tau_m = " + fmt(tau_m) + " }", "", 600, ex, J_ex, in, J_in));
+  auto cur = test::run(one_neuron("lif_psc_exp", "{ " + common + ", tau_m = " + number(tau_m) + " }", "", 600, ex, J_ex, in, J_in));
   auto tc = test::spike_times_ms(cond, 0, 0), te = test::spike_times_ms(cur, 0, 0);
   INFO("spikes: cond " << tc.size() << ", exact LIF " << te.size());
   REQUIRE(te.size() >= 15);
@@ -227,7 +196,7 @@ interval = 0.1
                                   {"exc", "inh", "ex", 6.0}, {"inh", "exc", "in", 67.0}, {"inh", "inh", "in", 67.0}})
     cfg += std::string("[projections.") + src + "_" + tgt + "]\nsource = \"" + src + "\"\ntarget = \"" + tgt +
            "\"\nreceptor = \"" + rec + "\"\nconnectivity = { rule = \"fixed_probability\", p = 0.05 }\nweight = " +
-           fmt(w) + "\ndelay = 0.2\n";
+           number(w) + "\ndelay = 0.2\n";
   auto one = test::run(cfg, 1), two = test::run(cfg, 2);
   auto key = [](std::vector<Spike> v) {
     std::vector<std::tuple<Step, double, std::uint32_t>> k;

@@ -19,42 +19,10 @@ using namespace apical;
 
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
+using test::number;
+using test::one_neuron;
 
-std::string list(const std::vector<double>& v) {
-  std::string s = "[";
-  for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + fmt(v[k]);
-  return s + "]";
-}
-
-// One neuron of `model` with `params`, optional integrator table, inputs from two spike
-// generators (ex, in; delay 0.1 ms so arrivals are the times + 0.1), V_m recorded every step.
-std::string one_neuron(const std::string& model, const std::string& params, const std::string& integrator,
-                       double duration, const std::vector<double>& ex = {}, double w_ex = 0,
-                       const std::vector<double>& in = {}, double w_in = 0) {
-  std::ostringstream os;
-  os << "[simulation]\ndt = 0.1\nduration = " << fmt(duration) << "\n";
-  os << "[populations.n]\nmodel = \"" << model << "\"\nsize = 1\nparams = " << params << "\n";
-  if (!integrator.empty()) os << "integrator = " << integrator << "\n";
-  auto gen = [&](const char* name, const std::vector<double>& t, double w, const char* rec) {
-    if (t.empty()) return;
-    os << "[populations." << name << "]\nmodel = \"spike_generator\"\nsize = 1\nparams = { node_ids = "
-       << list(std::vector<double>(t.size(), 0.0)) << ", times = " << list(t) << " }\n";
-    os << "[projections." << name << "]\nsource = \"" << name << "\"\ntarget = \"n\"\nreceptor = \"" << rec
-       << "\"\nconnectivity = { rule = \"all_to_all\" }\nweight = " << fmt(w) << "\ndelay = 0.1\n";
-  };
-  gen("z_ex", ex, w_ex, "ex");  // named to sort after "n": population 0 is the neuron
-  gen("z_in", in, w_in, "in");
-  os << "[output]\nspikes = [\"n\"]\n[[output.reports]]\npopulation = \"n\"\nvariables = [\"V_m\"]\ninterval = 0.1\n";
-  return os.str();
-}
-
-std::string tol(double t) { return "{ method = \"dopri5\", atol = " + fmt(t) + ", rtol = " + fmt(t) + " }"; }
+std::string tol(double t) { return "{ method = \"dopri5\", atol = " + number(t) + ", rtol = " + number(t) + " }"; }
 
 double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
   REQUIRE(a.size() == b.size());
@@ -104,9 +72,9 @@ std::vector<double> adex_rk4(const Adex& p, double T, double h) {
 }
 
 std::string adex_params(const Adex& p) {
-  return "{ C_m = " + fmt(p.C) + ", g_L = " + fmt(p.gL) + ", E_L = " + fmt(p.EL) + ", V_th = " + fmt(p.VT) +
-         ", Delta_T = " + fmt(p.DT) + ", a = " + fmt(p.a) + ", tau_w = " + fmt(p.tw) + ", b = " + fmt(p.b) +
-         ", V_reset = " + fmt(p.Vr) + ", I_e = " + fmt(p.I) + ", V_peak = " + fmt(p.Vpeak) + " }";
+  return "{ C_m = " + number(p.C) + ", g_L = " + number(p.gL) + ", E_L = " + number(p.EL) + ", V_th = " + number(p.VT) +
+         ", Delta_T = " + number(p.DT) + ", a = " + number(p.a) + ", tau_w = " + number(p.tw) + ", b = " + number(p.b) +
+         ", V_reset = " + number(p.Vr) + ", I_e = " + number(p.I) + ", V_peak = " + number(p.Vpeak) + " }";
 }
 
 }  // namespace
@@ -145,12 +113,12 @@ TEST_CASE("lif_cond_exp with reversal potentials far from V is the exact lif_psc
   for (auto& t : in) t = std::round(u(rng) * 1e3) / 1e3;
   std::sort(ex.begin(), ex.end());
   std::sort(in.begin(), in.end());
-  const std::string common = "C_m = 250.0, E_L = -70.0, V_th = -55.0, V_reset = -65.0, t_ref = 2.0, I_e = " + fmt(I_e) +
-                             ", tau_syn_ex = " + fmt(tau_ex) + ", tau_syn_in = " + fmt(tau_in);
+  const std::string common = "C_m = 250.0, E_L = -70.0, V_th = -55.0, V_reset = -65.0, t_ref = 2.0, I_e = " + number(I_e) +
+                             ", tau_syn_ex = " + number(tau_ex) + ", tau_syn_in = " + number(tau_in);
   auto cond = test::run(one_neuron("lif_cond_exp",
-                                   "{ " + common + ", g_L = " + fmt(C / tau_m) + ", E_ex = " + fmt(E) + ", E_in = " + fmt(-E) + " }",
+                                   "{ " + common + ", g_L = " + number(C / tau_m) + ", E_ex = " + number(E) + ", E_in = " + number(-E) + " }",
                                    "{ method = \"dopri5\", atol = 1e-14, rtol = 1e-12 }", 600, ex, J_ex / E, in, -J_in / E));
-  auto cur = test::run(one_neuron("lif_psc_exp", "{ " + common + ", tau_m = " + fmt(tau_m) + " }", "", 600, ex, J_ex, in, J_in));
+  auto cur = test::run(one_neuron("lif_psc_exp", "{ " + common + ", tau_m = " + number(tau_m) + " }", "", 600, ex, J_ex, in, J_in));
   auto tc = test::spike_times_ms(cond, 0, 0), te = test::spike_times_ms(cur, 0, 0);
   INFO("spikes: cond " << tc.size() << ", exact " << te.size());
   REQUIRE(te.size() >= 15);
@@ -302,8 +270,8 @@ TEST_CASE("izhikevich: his regimes by pattern class, his Euler loop reproduced e
        [&](auto& s, auto& d) { return s.size() >= 15 && d.back() > 1.3 * d.front() && pauses(d) > 0 && d[1] < 5; }},
   };
   for (const auto& g : regimes) {
-    const std::string params = "{ a = " + fmt(g.a) + ", b = " + fmt(g.b) + ", c = " + fmt(g.c) + ", d = " + fmt(g.d) +
-                               ", I_e = " + fmt(I) + " }";
+    const std::string params = "{ a = " + number(g.a) + ", b = " + number(g.b) + ", c = " + number(g.c) + ", d = " + number(g.d) +
+                               ", I_e = " + number(I) + " }";
     auto his_run = test::run(one_neuron("izhikevich", params, "{ method = \"euler_izhikevich\", h = 1.0 }", T));
     auto fine = test::run(one_neuron("izhikevich", params, "{ method = \"euler_izhikevich\", h = 0.2 }", T));
     auto dopri = test::run(one_neuron("izhikevich", params, tol(1e-8), T));
@@ -337,8 +305,8 @@ TEST_CASE("hh_cond_exp_traub matches an independent SciPy integration", "[ode][v
   };
   const auto ex = shift(h5::read_attr_vector<double>(f.get(), "ex_times"));
   const auto in = shift(h5::read_attr_vector<double>(f.get(), "in_times"));
-  std::string params = "{ I_e = " + fmt(attr("I_e")) + ", C_m = " + fmt(attr("C_m")) + ", g_L = " + fmt(attr("g_L")) +
-                       ", V_T = " + fmt(attr("V_T")) + ", t_ref = " + fmt(attr("t_ref")) + " }";
+  std::string params = "{ I_e = " + number(attr("I_e")) + ", C_m = " + number(attr("C_m")) + ", g_L = " + number(attr("g_L")) +
+                       ", V_T = " + number(attr("V_T")) + ", t_ref = " + number(attr("t_ref")) + " }";
   REQUIRE(ref.size() >= 8);
   struct Run {
     double tol, spike_tol, v_tol;
