@@ -1,5 +1,8 @@
 // Helpers shared by the test executables: build a network from TOML text and run it in memory.
 #pragma once
+#include <catch2/catch.hpp>
+
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <string>
@@ -51,6 +54,20 @@ inline std::vector<double> spike_times_ms(const RunOutput& r, std::size_t pop, s
   for (auto& s : r.spikes[pop])
     if (s.node == node) t.push_back(r.grid.ms(Time{s.step, s.offset}));
   return t;
+}
+
+inline double max_abs(const std::vector<double>& a) {
+  double m = 0;
+  for (double v : a) m = std::max(m, std::fabs(v));
+  return m;
+}
+
+// max |a - b| over two vectors of the same length.
+inline double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
+  double m = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
 }
 
 // A number as TOML text that reads back exactly (17 significant digits).

@@ -17,6 +17,9 @@ using namespace apical;
 
 namespace {
 
+using test::max_abs;
+using test::max_abs_diff;
+
 std::string reference(const std::string& name) { return std::string(APICAL_SOURCE_DIR) + "/data/reference/surrogate/" + name; }
 
 EdgeList dense_edges(const std::vector<double>& W, std::size_t n_pre, std::size_t n_post, double delay) {
@@ -88,17 +91,6 @@ Measured run_measured(Network& net, int threads = 1) {
   return m;
 }
 
-double max_abs(const std::vector<double>& a) {
-  double m = 0;
-  for (double x : a) m = std::max(m, std::fabs(x));
-  return m;
-}
-double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double m = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) m = std::max(m, std::fabs(a[k] - b[k]));
-  return m;
-}
 double cosine(const std::vector<double>& a, const std::vector<double>& b) {
   double ab = 0, aa = 0, bb = 0;
   for (std::size_t k = 0; k < a.size(); ++k) ab += a[k] * b[k], aa += a[k] * a[k], bb += b[k] * b[k];
@@ -130,7 +122,7 @@ TEST_CASE("e-prop with symmetric feedback in a feedforward network is the exact 
       // SURROGATE's loss is the batch mean; apical's u is per trial.
       const double B = static_cast<double>(c.params.B);
       auto u1 = scaled(m.u["w1"], 1.0 / B), u2 = scaled(m.u["w2"], 1.0 / B);
-      const double e1 = max_diff(u1, ref.dW1) / max_abs(ref.dW1), e2 = max_diff(u2, ref.dW2) / max_abs(ref.dW2);
+      const double e1 = max_abs_diff(u1, ref.dW1) / max_abs(ref.dW1), e2 = max_abs_diff(u2, ref.dW2) / max_abs(ref.dW2);
       INFO(name << ": max |u - dW1| / max|dW1| = " << e1 << ", W2: " << e2);
       CHECK(max_abs(ref.dW1) > 0);
       CHECK(e1 <= 1e-9);
@@ -210,7 +202,7 @@ TEST_CASE("e-prop with the exact learning signal is BPTT in a recurrent network"
       }
     }
   }
-  const double e1 = max_diff(dW1, ref.dW1) / max_abs(ref.dW1), ev = max_diff(dV, ref.dV) / max_abs(ref.dV);
+  const double e1 = max_abs_diff(dW1, ref.dW1) / max_abs(ref.dW1), ev = max_abs_diff(dV, ref.dV) / max_abs(ref.dV);
   INFO("exact learning signal: max |u - dW1| / max|dW1| = " << e1 << ", V: " << ev);
   CHECK(max_abs(ref.dV) > 0);
   CHECK(e1 <= 1e-9);
@@ -224,7 +216,7 @@ TEST_CASE("e-prop with the exact learning signal is BPTT in a recurrent network"
        {"v", "{ rule = \"eprop\", readout = \"w2\", mode = \"measure\", surrogate_scale = 100.0 }"}}));
   Measured m = run_measured(net);
   auto u1 = scaled(m.u["w1"], 1.0 / static_cast<double>(P.B));
-  const double agree = max_diff(u1, eW1) / max_abs(eW1), bias = max_diff(u1, ref.dW1) / max_abs(ref.dW1);
+  const double agree = max_abs_diff(u1, eW1) / max_abs(eW1), bias = max_abs_diff(u1, ref.dW1) / max_abs(ref.dW1);
   INFO("e-prop vs its factorisation with the direct signal: " << agree << "; vs BPTT: " << bias
        << ", cosine to BPTT " << cosine(u1, ref.dW1));
   CHECK(agree <= 1e-9);
@@ -250,8 +242,8 @@ TEST_CASE("adaptive feedback follows the readout's gradient with weight decay", 
   Measured m = run_measured(net);
   for (const auto& G : m.per_trial["w2"])  // [n_hid, n_out]
     for (std::size_t k = 0; k < B.size(); ++k) B[k] -= 0.5 * (G[k] + 0.1 * B[k]);
-  INFO("max |B - replay| = " << max_diff(rule->feedback(), B));
-  CHECK(max_diff(rule->feedback(), B) <= 1e-12 * (1.0 + max_abs(B)));
+  INFO("max |B - replay| = " << max_abs_diff(rule->feedback(), B));
+  CHECK(max_abs_diff(rule->feedback(), B) <= 1e-12 * (1.0 + max_abs(B)));
   CHECK(max_abs(m.u["w2"]) > 0);
   (void)nh, (void)no;
 }
@@ -338,7 +330,7 @@ TEST_CASE("e-prop for ALIF neurons in a feedforward network is the exact gradien
   }
   REQUIRE(apical_spikes == spikes);
   auto u1 = scaled(m.u["w1"], 1.0 / static_cast<double>(P.B)), u2 = scaled(m.u["w2"], 1.0 / static_cast<double>(P.B));
-  const double e1 = max_diff(u1, dW1) / max_abs(dW1), e2 = max_diff(u2, dW2) / max_abs(dW2);
+  const double e1 = max_abs_diff(u1, dW1) / max_abs(dW1), e2 = max_abs_diff(u2, dW2) / max_abs(dW2);
   const SurrogateResult lif = surrogate_gradient(c, 1);
   INFO("ALIF: max |u - dW1| / max|dW1| = " << e1 << ", W2: " << e2 << "; hidden spikes " << spikes
                                             << ", cosine to the LIF network's gradient " << cosine(dW1, lif.dW1));

@@ -16,6 +16,7 @@ using namespace apical;
 
 namespace {
 
+using test::max_abs_diff;
 using test::number;
 using test::one_neuron;
 
@@ -25,13 +26,6 @@ std::vector<double> random_train(std::mt19937& rng, std::size_t n, double T) {
   for (auto& x : t) x = u(rng);
   std::sort(t.begin(), t.end());
   return t;
-}
-
-double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double m = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) m = std::max(m, std::fabs(a[k] - b[k]));
-  return m;
 }
 
 

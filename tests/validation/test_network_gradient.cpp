@@ -27,6 +27,9 @@ using namespace apical;
 
 namespace {
 
+using test::max_abs;
+using test::max_abs_diff;
+
 EdgeList dense_edges(const std::vector<double>& W, std::size_t n_pre, std::size_t n_post, double delay) {
   EdgeList e;
   for (std::size_t i = 0; i < n_pre; ++i)
@@ -37,19 +40,6 @@ EdgeList dense_edges(const std::vector<double>& W, std::size_t n_pre, std::size_
       e.delay_ms.push_back(delay);
     }
   return e;
-}
-
-double max_abs(const std::vector<double>& v) {
-  double m = 0;
-  for (double x : v) m = std::max(m, std::fabs(x));
-  return m;
-}
-
-double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
 }
 
 std::vector<std::int64_t> range(std::int64_t n) {
@@ -115,7 +105,7 @@ void compare_with_surrogate(const std::string& name, bool smooth) {
     return g.grad[0];
   };
   auto check = [&](const std::vector<double>& mine, const std::vector<double>& theirs, const char* what) {
-    const double d = max_diff(mine, theirs), scale = max_abs(theirs);
+    const double d = max_abs_diff(mine, theirs), scale = max_abs(theirs);
     INFO(what << ": max |diff| = " << d << ", max |ref| = " << scale);
     CHECK(scale > 0);
     CHECK(d <= 1e-12 * scale);
@@ -205,7 +195,7 @@ TEST_CASE("network gradient's forward pass reproduces apical run's trial losses"
       std::vector<double> mean(g.synapse_grad[k].size(), 0.0);
       for (auto& trial : per)
         for (std::size_t s = 0; s < mean.size(); ++s) mean[s] += trial[k][s] / 6.0;
-      CHECK(max_diff(mean, g.synapse_grad[k]) <= 1e-12 * (1e-300 + max_abs(g.synapse_grad[k])));
+      CHECK(max_abs_diff(mean, g.synapse_grad[k]) <= 1e-12 * (1e-300 + max_abs(g.synapse_grad[k])));
     }
   }
 }

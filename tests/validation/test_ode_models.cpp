@@ -19,17 +19,11 @@ using namespace apical;
 
 namespace {
 
+using test::max_abs_diff;
 using test::number;
 using test::one_neuron;
 
 std::string tol(double t) { return "{ method = \"dopri5\", atol = " + number(t) + ", rtol = " + number(t) + " }"; }
-
-double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double m = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) m = std::max(m, std::fabs(a[k] - b[k]));
-  return m;
-}
 
 std::vector<double> isis(const std::vector<double>& t) {
   std::vector<double> d;

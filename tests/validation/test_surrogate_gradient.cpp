@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
 #include "../temp_dir.hpp"
 #include "analysis/surrogate.hpp"
 #include "sim/h5.hpp"
@@ -30,6 +31,9 @@ using namespace apical;
 namespace fs = std::filesystem;
 
 namespace {
+
+using test::max_abs;
+using test::max_abs_diff;
 
 // The small reference files, or with include_large also the large_*.h5 ones.
 std::vector<std::string> reference_files(bool include_large = false) {
@@ -41,19 +45,6 @@ std::vector<std::string> reference_files(bool include_large = false) {
       files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
   return files;
-}
-
-double max_abs(const std::vector<double>& a) {
-  double m = 0;
-  for (double v : a) m = std::max(m, std::fabs(v));
-  return m;
-}
-
-double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
 }
 
 // max|apical - ref| / (1e-9 + 1e-6 max|ref|): at most 1 passes.
