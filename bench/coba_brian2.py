@@ -24,12 +24,11 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuba_stats import isi_cv, parse_time_v  # noqa: E402
+from cuba_stats import build_and_time, isi_cv, standalone  # noqa: E402
 
 
 def main():
@@ -48,11 +47,7 @@ def main():
     import brian2 as b2
     from brian2 import ms, mV
 
-    b2.set_device("cpp_standalone", directory=args.dir, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
-    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{args.make_jobs}"]
-    time_file = os.path.join(os.path.abspath(args.dir), "time_v.txt")
-    b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-v", "-o", time_file, "./main"]
+    time_file = standalone(b2, args.dir, args.threads, args.make_jobs)
     b2.defaultclock.dt = args.dt * ms
     b2.seed(args.seed)
 
@@ -77,12 +72,7 @@ def main():
     mon = b2.SpikeMonitor(P)
 
     b2.run(args.duration * ms)
-    t0 = time.time()
-    b2.device.build(directory=args.dir, compile=True, run=True, with_output=False)
-    total = time.time() - t0
-    timers = b2.device.timers
-    compile_s = sum(v for v in timers.get("compile", {}).values() if v)
-    binary_s = timers.get("run_binary", float("nan"))
+    timing = build_and_time(b2, args.dir, time_file)
 
     t = np.asarray(mon.t / ms)
     i = np.asarray(mon.i, dtype=np.int64)
@@ -95,11 +85,7 @@ def main():
         "seed": args.seed,
         "dt_ms": args.dt,
         "synapses": int(len(Ce) + len(Ci)),
-        "codegen_and_compile_s": total - binary_s,
-        "make_s": compile_s,
-        "run_s": float(b2.device._last_run_time),
-        "process_wall_s": binary_s,
-        "peak_rss_kb": parse_time_v(time_file).get("peak_rss_kb"),
+        **timing,
         "populations": {},
     }
     for name, lo, hi in (("exc", 0, n_exc), ("inh", n_exc, n_exc + n_inh)):

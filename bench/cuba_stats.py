@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import numpy as np
 
@@ -44,6 +45,35 @@ def parse_time_v(path):
             elif line.startswith("Exit status"):
                 out["exit_status"] = int(line.split(":")[-1])
     return out
+
+
+def standalone(b2, directory, threads, make_jobs):
+    """Brian2's C++ standalone device in `directory`: serial code for threads = 1, else OpenMP with
+    `threads`; its binary runs under /usr/bin/time -v. Returns the file that time writes."""
+    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{make_jobs}"]
+    time_file = os.path.join(os.path.abspath(directory), "time_v.txt")
+    b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-v", "-o", time_file, "./main"]
+    return time_file
+
+
+def build_and_time(b2, directory, time_file):
+    """Generates, compiles and runs the standalone project set up by standalone(); its timings
+    (code generation and compile, make, Brian's own simulation loop, the binary's wall time, s)
+    and the binary's peak RSS (kB)."""
+    t0 = time.time()
+    b2.device.build(directory=directory, compile=True, run=True, with_output=False)
+    total = time.time() - t0
+    timers = b2.device.timers
+    binary_s = timers.get("run_binary", float("nan"))
+    return {
+        "codegen_and_compile_s": total - binary_s,
+        "make_s": sum(v for v in timers.get("compile", {}).values() if v),
+        "run_s": float(b2.device._last_run_time),
+        "process_wall_s": binary_s,
+        "peak_rss_kb": parse_time_v(time_file).get("peak_rss_kb"),
+    }
 
 
 def apical(args):

@@ -26,12 +26,11 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuba_stats import parse_time_v  # noqa: E402
+from cuba_stats import build_and_time, standalone  # noqa: E402
 
 
 def main():
@@ -48,11 +47,7 @@ def main():
     import brian2 as b2
     from brian2 import ms, mV
 
-    b2.set_device("cpp_standalone", directory=args.dir, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
-    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{args.make_jobs}"]
-    time_file = os.path.join(os.path.abspath(args.dir), "time_v.txt")
-    b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-v", "-o", time_file, "./main"]
+    time_file = standalone(b2, args.dir, args.threads, args.make_jobs)
     b2.defaultclock.dt = 0.1 * ms
     b2.seed(args.seed)
 
@@ -92,10 +87,7 @@ def main():
     mon = b2.SpikeMonitor(P)
 
     b2.run(args.duration * ms)
-    t0 = time.time()
-    b2.device.build(directory=args.dir, compile=True, run=True, with_output=False)
-    total = time.time() - t0
-    binary_s = b2.device.timers.get("run_binary", float("nan"))
+    timing = build_and_time(b2, args.dir, time_file)
     i = np.asarray(mon.i, dtype=np.int64)
     result = {
         "simulator": "brian2 " + b2.__version__,
@@ -104,10 +96,7 @@ def main():
         "threads": args.threads,
         "synapses": int(sum(len(s) for s in syns)),
         "plastic_synapses": int(len(syns[0])) if args.synapses == "stdp" else 0,
-        "codegen_and_compile_s": total - binary_s,
-        "run_s": float(b2.device._last_run_time),
-        "process_wall_s": binary_s,
-        "peak_rss_kb": parse_time_v(time_file).get("peak_rss_kb"),
+        **timing,
         "rate_exc_hz": float((i < n_exc).sum() / (n_exc * args.duration / 1000.0)),
         "rate_inh_hz": float((i >= n_exc).sum() / (n_inh * args.duration / 1000.0)),
     }
