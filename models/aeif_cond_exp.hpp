@@ -24,6 +24,7 @@
 #include <cmath>
 
 #include "core/config.hpp"
+#include "models/detail/membrane.hpp"
 
 namespace apical {
 
@@ -54,10 +55,7 @@ struct AeifCondExp {
     p.a = c.number("a", p.a, Check::finite("nS"));
     p.b = c.number("b", p.b, Check::finite("pA"));
     p.tau_w = c.number("tau_w", p.tau_w, Check::positive("ms"));
-    p.E_ex = c.number("E_ex", p.E_ex, Check::finite("mV"));
-    p.E_in = c.number("E_in", p.E_in, Check::finite("mV"));
-    p.tau_syn_ex = c.number("tau_syn_ex", p.tau_syn_ex, Check::positive("ms"));
-    p.tau_syn_in = c.number("tau_syn_in", p.tau_syn_in, Check::positive("ms"));
+    detail::parse_conductance_synapses(c, p);
     p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
     if (!(p.V_peak > p.V_th)) c.fail(c.has("V_peak") ? "V_peak" : "V_th", "V_peak must be above V_th");
     if (!(p.V_reset < p.V_peak)) c.fail("V_reset", "V_reset must be below V_peak");

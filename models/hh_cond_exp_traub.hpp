@@ -28,6 +28,7 @@
 #include <cmath>
 
 #include "core/config.hpp"
+#include "models/detail/membrane.hpp"
 
 namespace apical {
 
@@ -56,10 +57,7 @@ struct HhCondExpTraub {
     p.E_L = c.number("E_L", p.E_L, Check::finite("mV"));
     p.V_T = c.number("V_T", p.V_T, Check::finite("mV"));
     p.V_spike = c.number("V_spike", p.V_T + 30.0, Check::finite("mV"));
-    p.E_ex = c.number("E_ex", p.E_ex, Check::finite("mV"));
-    p.E_in = c.number("E_in", p.E_in, Check::finite("mV"));
-    p.tau_syn_ex = c.number("tau_syn_ex", p.tau_syn_ex, Check::positive("ms"));
-    p.tau_syn_in = c.number("tau_syn_in", p.tau_syn_in, Check::positive("ms"));
+    detail::parse_conductance_synapses(c, p);
     p.t_ref = c.number("t_ref", p.t_ref, Check::non_negative("ms"));
     p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
     return p;

@@ -22,6 +22,7 @@
 #include <array>
 
 #include "core/config.hpp"
+#include "models/detail/membrane.hpp"
 
 namespace apical {
 
@@ -40,18 +41,8 @@ struct LifCondExp {
 
   static Params parse(const ConfigNode& c) {
     Params p;
-    p.C_m = c.number("C_m", p.C_m, Check::positive("pF"));
-    p.g_L = c.number("g_L", p.g_L, Check::positive("nS"));
-    p.E_L = c.number("E_L", p.E_L, Check::finite("mV"));
-    p.V_th = c.number("V_th", p.V_th, Check::finite("mV"));
-    p.V_reset = c.number("V_reset", p.V_reset, Check::finite("mV"));
-    p.t_ref = c.number("t_ref", p.t_ref, Check::non_negative("ms"));
-    p.E_ex = c.number("E_ex", p.E_ex, Check::finite("mV"));
-    p.E_in = c.number("E_in", p.E_in, Check::finite("mV"));
-    p.tau_syn_ex = c.number("tau_syn_ex", p.tau_syn_ex, Check::positive("ms"));
-    p.tau_syn_in = c.number("tau_syn_in", p.tau_syn_in, Check::positive("ms"));
-    p.I_e = c.number("I_e", p.I_e, Check::finite("pA"));
-    if (!(p.V_reset < p.V_th)) c.fail(c.has("V_reset") ? "V_reset" : "V_th", "V_reset must be below V_th");
+    detail::parse_membrane(c, p);
+    detail::parse_conductance_synapses(c, p);
     return p;
   }
   static State initial(const Params& p) { return {p.E_L, 0.0, 0.0}; }
