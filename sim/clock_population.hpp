@@ -55,10 +55,6 @@ class ClockPopulation final : public ModelPopulation<M> {
     }
   }
   std::span<const double> free_drive_max() const override { return free_max_; }
-  double free_drive_threshold() const override {
-    if constexpr (requires { p_.V_th; }) return p_.V_th;
-    else return 0.0;
-  }
   std::optional<NeuronDynamics> dynamics() const override {
     if constexpr (requires(const Params& pp) { M::dynamics(pp); }) return M::dynamics(p_);
     else return std::nullopt;

@@ -68,10 +68,6 @@ class EventPopulation final : public ModelPopulation<M> {
     }
   }
   std::span<const double> free_drive_max() const override { return free_max_; }
-  double free_drive_threshold() const override {
-    if constexpr (requires { p_.V_th; }) return p_.V_th;
-    else return 0.0;
-  }
 
   void epoch_end(Step t1) override { clock_ = t1; }
 

@@ -32,6 +32,11 @@ class ModelPopulation : public Population {
   const State& state(std::size_t i) const { return state_[i]; }
   // The state neuron i starts every run and trial from (the gradient code replays trials).
   const State& initial_state(std::size_t i) const { return initial_[i]; }
+  // The free drive's threshold (populations that keep one: clock and event populations).
+  double free_drive_threshold() const override {
+    if constexpr (requires { p_.V_th; }) return p_.V_th;
+    else return 0.0;
+  }
 
  protected:
   // All observables of a state, in the model's order: what plasticity hooks receive.
