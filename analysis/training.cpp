@@ -176,11 +176,12 @@ void load_weight_snapshot(Network& net, const std::string& file, double time_ms)
       throw ConfigError(file + ": " + g + "/snapshots has no snapshot at " + format_number(time_ms) + " ms (it has " +
                         have + (times.size() > 8 ? ", ..." : "") + ")");
     }
-    const auto values = h5::read_array<double>(f.get(), g + "/snapshots/values");
-    if (values.shape != h5::Shape{times.size(), p.size()})
-      throw ConfigError(file + ": " + g + "/snapshots/values is not [snapshots, synapses] = [" +
-                        std::to_string(times.size()) + ", " + std::to_string(p.size()) + "]");
-    std::copy_n(values.data.begin() + static_cast<std::ptrdiff_t>(row * p.size()), p.size(), p.weight.begin());
+    const std::string values = g + "/snapshots/values";
+    if (h5::shape_of(h5::open(f.get(), values).get()) != h5::Shape{times.size(), p.size()})
+      throw ConfigError(file + ": " + values + " is not [snapshots, synapses] = [" + std::to_string(times.size()) +
+                        ", " + std::to_string(p.size()) + "]");
+    const auto w = h5::read_row(f.get(), values, row);
+    std::copy(w.begin(), w.end(), p.weight.begin());
     any = true;
   }
   if (!any) throw ConfigError(file + ": no weight snapshots (an `apical run` with [output] weight_interval > 0?)");

@@ -671,6 +671,28 @@ T read_scalar(hid_t loc, const std::string& path) {
   return a.data[0];
 }
 
+std::vector<double> read_row(hid_t loc, const std::string& path, hsize_t row) {
+  Handle dset = open(loc, path);
+  if (H5Iget_type(dset.get()) != H5I_DATASET) read_failed(loc, path, "expected a dataset");
+  const Shape shape = shape_of(dset.get());
+  if (shape.size() != 2 || row >= shape[0])
+    throw ConfigError(where(loc, path) + ": expected a 2-D dataset with a row " + std::to_string(row) + ", found shape " +
+                      shape_string(shape));
+  Handle file_type = stored_type(dset.get());
+  if (H5Tget_class(file_type.get()) != H5T_FLOAT)
+    throw ConfigError(where(loc, path) + ": expected floating-point numbers, found " +
+                      class_name(H5Tget_class(file_type.get())));
+  std::vector<double> out(shape[1]);
+  if (out.empty()) return out;
+  const Shape start{row, 0}, block{1, shape[1]};
+  Handle file_space(H5Dget_space(dset.get()));
+  Handle mem_space = make_space(Shape{shape[1]});
+  if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr) < 0 ||
+      H5Dread(dset.get(), native_type<double>(), mem_space.get(), file_space.get(), H5P_DEFAULT, out.data()) < 0)
+    throw ConfigError(where(loc, path) + ": cannot read row " + std::to_string(row) + " (" + hdf5_reason() + ")");
+  return out;
+}
+
 std::string read_string(hid_t loc, const std::string& path) {
   Handle dset = open(loc, path);
   return read_text(dset.get(), where(loc, path));

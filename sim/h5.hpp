@@ -169,6 +169,8 @@ std::vector<T> read_vector(hid_t loc, const std::string& path);
 template <Element T>
 T read_scalar(hid_t loc, const std::string& path);
 std::string read_string(hid_t loc, const std::string& path);
+// Row `row` of a 2-D floating-point dataset, read alone (a snapshot of a long series).
+std::vector<double> read_row(hid_t loc, const std::string& path, hsize_t row);
 
 bool has_attr(hid_t obj, const std::string& name);
 template <Element T>

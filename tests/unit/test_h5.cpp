@@ -166,6 +166,11 @@ TEST_CASE("h5: extendable datasets grow by whole rows", "[unit][h5]") {
   h5::Array<float> m = h5::read_array<float>(f.get(), "/g/m");
   CHECK(m.shape == h5::Shape{3, 3});
   CHECK(m.data == std::vector<float>{1, 2, 3, 4, 5, 6, 1, 2, 3});
+  // One row alone, as double (a snapshot of a weight series).
+  CHECK(h5::read_row(f.get(), "/g/m", 1) == std::vector<double>{4, 5, 6});
+  CHECK(h5::read_row(f.get(), "/g/m", 2) == std::vector<double>{1, 2, 3});
+  REQUIRE_THROWS_WITH(h5::read_row(f.get(), "/g/m", 3), Contains("grow.h5: /g/m: expected a 2-D dataset with a row 3"));
+  REQUIRE_THROWS_WITH(h5::read_row(f.get(), "/g/v", 0), Contains("expected a 2-D dataset"));
 }
 
 TEST_CASE("h5: writing replaces a dataset but never a group", "[unit][h5]") {
